@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using Usock.Platform;
+
+namespace Usock;
+
+public sealed partial class USocket
+{
+    /// <summary>Resolves a host and port, as the module's <c>getaddrinfo(host, port)</c>, with <see cref="DefaultProfile"/>.</summary>
+    /// <param name="host">A host name or IP literal; <c>""</c> means <c>"0.0.0.0"</c>.</param>
+    /// <param name="port">0..65535.</param>
+    /// <returns>The entries; see <see cref="GetAddrInfo(string, int, UsocketProfile)"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="host"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is outside 0..65535.</exception>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is neither an IP literal nor a valid host name.</exception>
+    /// <exception cref="UsocketException">-202 (device) or -2 / -3 (POSIX) when the name does not resolve.</exception>
+    public static IReadOnlyList<AddrInfo> GetAddrInfo(string host, int port) => GetAddrInfo(host, port, DefaultProfile);
+
+    /// <summary>Resolves a host and port with an explicit profile.</summary>
+    /// <param name="host">A host name or IP literal; <c>""</c> means <c>"0.0.0.0"</c>.</param>
+    /// <param name="port">0..65535.</param>
+    /// <param name="profile">
+    /// <see cref="UsocketProfile.QuecPython"/>: exactly one entry <c>(af, 1, 0, host, (ip, port))</c>, an IPv4
+    /// address first if there is one (lwIP's answer). <see cref="UsocketProfile.Posix"/>: one entry per address in
+    /// the resolver's order, <c>(af, 1, 6, "", (ip, port))</c>.
+    /// </param>
+    /// <returns>The entries; never empty.</returns>
+    /// <remarks>IP literals and <c>localhost</c> are answered without DNS; names under <c>.invalid</c> fail at once
+    /// (RFC 6761), so neither sends a query.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="host"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is outside 0..65535, or the profile is unknown.</exception>
+    /// <exception cref="ArgumentException"><paramref name="host"/> is neither an IP literal nor a valid host name.</exception>
+    /// <exception cref="UsocketException">-202 (device) or -2 / -3 (POSIX) when the name does not resolve.</exception>
+    public static IReadOnlyList<AddrInfo> GetAddrInfo(string host, int port, UsocketProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        CheckPort(port, nameof(port));
+        if (!Enum.IsDefined(profile))
+        {
+            throw new ArgumentOutOfRangeException(nameof(profile), profile, "Unknown profile.");
+        }
+
+        string name = host.Length == 0 ? "0.0.0.0" : host;
+        CheckHostSyntax(name, nameof(host));
+        ResolveStatus status = Resolver.Resolve(name, AddressFamily.Unspecified, out IPAddress[] addresses);
+        if (status != ResolveStatus.Ok)
+        {
+            throw LookupError(status, profile, name);
+        }
+
+        if (profile == UsocketProfile.QuecPython)
+        {
+            IPAddress pick = Array.Find(addresses, a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
+            return [new AddrInfo(FamilyOf(pick), SOCK_STREAM, 0, name, (pick.ToString(), port))];
+        }
+
+        var entries = new List<AddrInfo>(addresses.Length);
+        foreach (IPAddress a in addresses.Distinct())
+        {
+            entries.Add(new AddrInfo(FamilyOf(a), SOCK_STREAM, IPPROTO_TCP, "", (a.ToString(), port)));
+        }
+
+        return entries;
+    }
+
+    private static int FamilyOf(IPAddress a) => a.AddressFamily == AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
+
+    private static void CheckPort(int port, string paramName)
+    {
+        if (port is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(paramName, port, "A port is 0..65535.");
+        }
+    }
+
+    private static void CheckHostSyntax(string host, string paramName)
+    {
+        if (!IPAddress.TryParse(host, out _) && !Resolver.IsValidHostName(host))
+        {
+            throw new ArgumentException($"'{host}' is neither an IP address nor a valid host name.", paramName);
+        }
+    }
+
+    /// <summary>
+    /// Turns an address tuple into an endpoint of this socket's family: <c>""</c> is the wildcard, literals are
+    /// checked against the family, names are resolved when <paramref name="allowNames"/> (else rejected, as the
+    /// firmware's sendto takes literals only).
+    /// </summary>
+    private IPEndPoint ToEndPoint((string Host, int Port) address, bool allowNames, string paramName)
+    {
+        if (address.Host is null)
+        {
+            throw new ArgumentNullException(paramName, "The address's host is null.");
+        }
+
+        CheckPort(address.Port, paramName);
+        if (address.Host.Length == 0)
+        {
+            return new IPEndPoint(WildcardAddress, address.Port);
+        }
+
+        if (IPAddress.TryParse(address.Host, out IPAddress? literal))
+        {
+            if (literal.AddressFamily != _family)
+            {
+                string want = _family == AddressFamily.InterNetwork ? "an IPv4" : "an IPv6";
+                throw new ArgumentException($"'{address.Host}' is not {want} address, as this {(Family == AF_INET ? "AF_INET" : "AF_INET6")} socket needs.", paramName);
+            }
+
+            return new IPEndPoint(literal, address.Port);
+        }
+
+        if (!allowNames)
+        {
+            throw new ArgumentException($"'{address.Host}' is not an IP address; this call takes IP literals only.", paramName);
+        }
+
+        CheckHostSyntax(address.Host, paramName);
+        ResolveStatus status = Resolver.Resolve(address.Host, _family, out IPAddress[] found);
+        if (status != ResolveStatus.Ok)
+        {
+            throw LookupError(status, Profile, address.Host);
+        }
+
+        return new IPEndPoint(found[0], address.Port);
+    }
+
+    private static (string Host, int Port) ValidateEndPoint(IPEndPoint endPoint, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint, paramName);
+        return (endPoint.Address.ToString(), endPoint.Port);
+    }
+}

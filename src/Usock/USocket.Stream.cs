@@ -1,0 +1,353 @@
+using System.Net.Sockets;
+using Usock.Platform;
+
+namespace Usock;
+
+public sealed partial class USocket
+{
+    private const int InitialReadBuffer = 16 * 1024;
+
+    // The one read buffer under Read, ReadLine, ReadInto, Recv and the MakeFile stream: bytes at
+    // [_rstart, _rend) arrived but were not handed out yet.
+    private byte[]? _rbuf;
+    private int _rstart;
+    private int _rend;
+
+    private int Buffered => _rend - _rstart;
+
+    /// <summary>Reads bytes, as the module's <c>read([size])</c>.</summary>
+    /// <param name="size">How many bytes; negative (the default) reads until end of stream, as <c>readall()</c>.</param>
+    /// <returns><paramref name="size"/> bytes, fewer only at end of stream (or, non-blocking, when no more are
+    /// there); empty at end of stream; <c>null</c> when non-blocking and nothing is there.</returns>
+    /// <remarks>When the timeout passes part-way, the call raises 110 and what it read stays buffered for the next
+    /// call: nothing is lost. Reading to end of stream stops at <see cref="MaxReadAllBytes"/> with 105 ENOBUFS
+    /// (again keeping what it read).</remarks>
+    /// <exception cref="UsocketException">110 ETIMEDOUT; 105 ENOBUFS; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
+    public byte[]? Read(int size = -1)
+    {
+        Socket s = Live();
+        if (size == 0)
+        {
+            return [];
+        }
+
+        bool all = size < 0;
+        int limit = all ? _maxReadAllBytes : size;
+        Deadline deadline = Deadline.Start(_timeoutMs);
+        while (all || Buffered < size)
+        {
+            if (all && Buffered >= limit)
+            {
+                throw Error(Errno.ENOBUFS, $"more than MaxReadAllBytes ({limit} bytes) before end of stream");
+            }
+
+            int err = Fill(s, deadline, all ? limit + 1 : limit, out int n);
+            if (err == 0 && n > 0)
+            {
+                continue;
+            }
+
+            if (err == 0)
+            {
+                break; // end of stream
+            }
+
+            if (err == Errno.EAGAIN)
+            {
+                if (Buffered > 0)
+                {
+                    break;
+                }
+
+                return null;
+            }
+
+            throw Error(err);
+        }
+
+        return TakeBuffered(all ? Buffered : size);
+    }
+
+    /// <summary>Reads into a buffer, as the module's <c>readinto(buf[, nbytes])</c>.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="nbytes">How many to read; -1 (the default) means the whole buffer.</param>
+    /// <returns>The count: <paramref name="nbytes"/>, fewer only at end of stream, when non-blocking and no more
+    /// are there, or when the timeout or an error struck after some bytes arrived (those bytes are in the buffer;
+    /// an error that lasts is raised by the next call); <c>null</c> when non-blocking and nothing is there.</returns>
+    /// <remarks>Receives straight into <paramref name="buffer"/>; allocates nothing.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nbytes"/> is below -1 or larger than the buffer.</exception>
+    /// <exception cref="UsocketException">110 ETIMEDOUT before any byte; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
+    public int? ReadInto(Span<byte> buffer, int nbytes = -1)
+    {
+        Socket s = Live();
+        ArgumentOutOfRangeException.ThrowIfLessThan(nbytes, -1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nbytes, buffer.Length);
+        Span<byte> want = nbytes < 0 ? buffer : buffer[..nbytes];
+        int got = TakeBuffered(want);
+        if (got == want.Length)
+        {
+            return got;
+        }
+
+        Deadline deadline = Deadline.Start(_timeoutMs);
+        while (got < want.Length)
+        {
+            int err = ReceiveSome(s, want[got..], deadline, out int n);
+            if (err == 0)
+            {
+                if (n == 0)
+                {
+                    break;
+                }
+
+                got += n;
+                continue;
+            }
+
+            if (got > 0)
+            {
+                return got;
+            }
+
+            return err == Errno.EAGAIN ? null : throw Error(err);
+        }
+
+        return got;
+    }
+
+    /// <summary>Reads into a byte array. See <see cref="ReadInto(Span{byte}, int)"/>.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="nbytes">How many to read; -1 means the whole array.</param>
+    /// <returns>As for the span overload.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">As for the span overload.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int? ReadInto(byte[] buffer, int nbytes = -1)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return ReadInto(buffer.AsSpan(), nbytes);
+    }
+
+    /// <summary>Reads a line, as the module's <c>readline()</c>: up to and including <c>\n</c>.</summary>
+    /// <returns>The line with its <c>\n</c>; what remains at end of stream (empty when nothing does);
+    /// <c>null</c> when non-blocking and no complete line is there.</returns>
+    /// <remarks>
+    /// <para>Buffered: one receive brings many lines, not one receive per byte as on the device.</para>
+    /// <para>Non-blocking, a partial line stays buffered and the call returns <c>null</c> (the firmware would
+    /// return the partial line). A timeout part-way raises 110 and keeps the partial line buffered.</para>
+    /// <para>A line longer than <see cref="MaxLineLength"/> raises 105 ENOBUFS and stays buffered; read it with
+    /// <see cref="Read"/> or raise the limit.</para>
+    /// </remarks>
+    /// <exception cref="UsocketException">110 ETIMEDOUT; 105 ENOBUFS; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
+    public byte[]? ReadLine()
+    {
+        Socket s = Live();
+        Deadline deadline = Deadline.Start(_timeoutMs);
+        int scanned = 0;
+        while (true)
+        {
+            if (Buffered > scanned)
+            {
+                int at = _rbuf.AsSpan(_rstart + scanned, Buffered - scanned).IndexOf((byte)'\n');
+                if (at >= 0)
+                {
+                    int length = scanned + at + 1;
+                    return length <= _maxLineLength ? TakeBuffered(length) : throw LineTooLong();
+                }
+
+                scanned = Buffered;
+            }
+
+            if (Buffered >= _maxLineLength)
+            {
+                throw LineTooLong();
+            }
+
+            int err = Fill(s, deadline, _maxLineLength, out int n);
+            if (err == 0 && n > 0)
+            {
+                continue;
+            }
+
+            if (err == 0)
+            {
+                return TakeBuffered(Buffered);
+            }
+
+            return err == Errno.EAGAIN ? null : throw Error(err);
+        }
+    }
+
+    /// <summary>Writes data, as the module's <c>write(buf)</c>: no short writes on a blocking socket.</summary>
+    /// <param name="buffer">The bytes to write.</param>
+    /// <returns>Bytes written: all of them when blocking; when non-blocking, or when the timeout or an error strikes
+    /// part-way, what went out (an error that lasts is raised by the next call); <c>null</c> when nothing could be
+    /// written without blocking.</returns>
+    /// <exception cref="UsocketException">110 ETIMEDOUT before any byte; 32 EPIPE; 104 ECONNRESET; 9 EBADF.</exception>
+    public int? Write(ReadOnlySpan<byte> buffer)
+    {
+        Socket s = Live();
+        int err = SendAllCore(s, buffer, out int sent);
+        if (err == 0 || sent > 0)
+        {
+            return sent;
+        }
+
+        return err == Errno.EAGAIN ? null : throw Error(err);
+    }
+
+    /// <summary>Writes a byte array. See <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
+    /// <param name="buffer">The bytes to write.</param>
+    /// <returns>As for the span overload.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int? Write(byte[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return Write(buffer.AsSpan());
+    }
+
+    /// <summary>Writes a string as UTF-8. See <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
+    /// <param name="text">The text to write.</param>
+    /// <returns>As for the span overload, counted in UTF-8 bytes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int? Write(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using Utf8 bytes = new(text);
+        return Write(bytes.Span);
+    }
+
+    /// <summary>A <see cref="Stream"/> over the socket, as the module's <c>makefile(mode)</c>.</summary>
+    /// <param name="mode"><c>"rb"</c> for a readable stream or <c>"wb"</c> for a writable one.</param>
+    /// <returns>A stream sharing the socket's read buffer and honouring its timeout. Disposing it does not close
+    /// the socket.</returns>
+    /// <remarks>A read that would block on a non-blocking socket raises 11 EAGAIN (a Stream cannot return null);
+    /// a read that times out raises 110. Both are <see cref="UsocketException"/>, an <see cref="IOException"/>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="mode"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="mode"/> is neither "rb" nor "wb".</exception>
+    /// <exception cref="UsocketException">9 EBADF when closed.</exception>
+    public Stream MakeFile(string mode = "rb")
+    {
+        Live();
+        ArgumentNullException.ThrowIfNull(mode);
+        return mode switch
+        {
+            "rb" => new SocketStream(this, readable: true),
+            "wb" => new SocketStream(this, readable: false),
+            _ => throw new ArgumentException($"Mode '{mode}' is not supported: use \"rb\" or \"wb\".", nameof(mode)),
+        };
+    }
+
+    // The MakeFile stream's read: what is there (buffered first), at least one byte, 0 at end of stream.
+    internal int StreamRead(Span<byte> buffer)
+    {
+        Socket s = Live();
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (Buffered > 0)
+        {
+            return TakeBuffered(buffer);
+        }
+
+        int err = ReceiveSome(s, buffer, Deadline.Start(_timeoutMs), out int n);
+        return err == 0 ? n : throw Error(err);
+    }
+
+    // The MakeFile stream's write: all of it, or an exception.
+    internal void StreamWrite(ReadOnlySpan<byte> buffer)
+    {
+        Socket s = Live();
+        int err = SendAllCore(s, buffer, out _);
+        if (err != 0)
+        {
+            throw Error(err);
+        }
+    }
+
+    private UsocketException LineTooLong() => Error(Errno.ENOBUFS, $"line longer than MaxLineLength ({_maxLineLength} bytes)");
+
+    /// <summary>
+    /// One receive into the buffer's free space, keeping at most <paramref name="limit"/> bytes buffered.
+    /// 0 with n bytes added (n = 0: end of stream), or an errno; the caller must have room under the limit.
+    /// </summary>
+    private int Fill(Socket s, in Deadline deadline, int limit, out int n)
+    {
+        MakeRoom(limit);
+        int room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
+        int err = ReceiveSome(s, _rbuf.AsSpan(_rend, room), deadline, out n);
+        if (err == 0)
+        {
+            _rend += n;
+        }
+
+        return err;
+    }
+
+    private void MakeRoom(int limit)
+    {
+        if (_rbuf is null)
+        {
+            _rbuf = new byte[Math.Min(InitialReadBuffer, Math.Max(limit, 1024))];
+            return;
+        }
+
+        if (_rend < _rbuf.Length)
+        {
+            return;
+        }
+
+        int buffered = Buffered;
+        if (_rstart > 0 && buffered <= _rbuf.Length / 2)
+        {
+            _rbuf.AsSpan(_rstart, buffered).CopyTo(_rbuf);
+        }
+        else
+        {
+            var grown = new byte[(int)Math.Min(Math.Max((long)_rbuf.Length * 2, 1024), Math.Max(limit, _rbuf.Length + 1))];
+            _rbuf.AsSpan(_rstart, buffered).CopyTo(grown);
+            _rbuf = grown;
+        }
+
+        _rstart = 0;
+        _rend = buffered;
+    }
+
+    private byte[] TakeBuffered(int count)
+    {
+        count = Math.Min(count, Buffered);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        byte[] result = _rbuf.AsSpan(_rstart, count).ToArray();
+        Consume(count);
+        return result;
+    }
+
+    private int TakeBuffered(Span<byte> destination)
+    {
+        int count = Math.Min(destination.Length, Buffered);
+        if (count > 0)
+        {
+            _rbuf.AsSpan(_rstart, count).CopyTo(destination);
+            Consume(count);
+        }
+
+        return count;
+    }
+
+    private void Consume(int count)
+    {
+        _rstart += count;
+        if (_rstart == _rend)
+        {
+            _rstart = _rend = 0;
+        }
+    }
+}

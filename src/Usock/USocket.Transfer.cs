@@ -1,0 +1,419 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Usock.Platform;
+
+namespace Usock;
+
+public sealed partial class USocket
+{
+    // The most one Recv(n) returns, whatever n asks for: short reads are normal, and a huge n must not
+    // make a huge temporary buffer.
+    private const int MaxRecvChunk = 1024 * 1024;
+    private const int StackChunk = 1024;
+
+    /// <summary>Sends data, as the module's <c>send(bytes)</c>.</summary>
+    /// <param name="data">The bytes to send.</param>
+    /// <returns>Bytes sent; may be fewer than <paramref name="data"/> holds.</returns>
+    /// <remarks>Empty data: device profile raises 110 ETIMEDOUT (11 EAGAIN when non-blocking), as the firmware
+    /// does; POSIX profile returns 0.</remarks>
+    /// <exception cref="UsocketException">11 EAGAIN when non-blocking and the send buffer is full; 110 ETIMEDOUT;
+    /// 32 EPIPE or 104 ECONNRESET when the connection is gone; 107 ENOTCONN; 9 EBADF when closed.</exception>
+    public int Send(ReadOnlySpan<byte> data)
+    {
+        Socket s = Live();
+        if (data.IsEmpty)
+        {
+            return EmptySend();
+        }
+
+        int err = SendSome(s, data, Deadline.Start(_timeoutMs), out int sent);
+        return err == 0 ? sent : throw Error(err);
+    }
+
+    /// <summary>Sends a byte array. See <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
+    /// <param name="data">The bytes to send.</param>
+    /// <returns>Bytes sent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int Send(byte[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return Send(data.AsSpan());
+    }
+
+    /// <summary>Sends a string as UTF-8, as the module accepts <c>str</c>. See <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
+    /// <param name="data">The text to send.</param>
+    /// <returns>Bytes of its UTF-8 form sent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int Send(string data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using Utf8 bytes = new(data);
+        return Send(bytes.Span);
+    }
+
+    /// <summary>
+    /// Sends all the data, as the module's <c>sendall(bytes)</c>: one deadline for the whole call, not one per chunk.
+    /// </summary>
+    /// <param name="data">The bytes to send.</param>
+    /// <remarks>When the timeout passes after part of the data went out, the call raises 110 and the part sent
+    /// is gone; on a non-blocking socket it raises 11 when the buffer fills. Use <see cref="Write(ReadOnlySpan{byte})"/>
+    /// to learn how much was sent. Empty data: as <see cref="Send(ReadOnlySpan{byte})"/>.</remarks>
+    /// <exception cref="UsocketException">110 ETIMEDOUT; 11 EAGAIN; 32 EPIPE or 104 ECONNRESET; 9 EBADF.</exception>
+    public void SendAll(ReadOnlySpan<byte> data)
+    {
+        Socket s = Live();
+        if (data.IsEmpty)
+        {
+            EmptySend();
+            return;
+        }
+
+        int err = SendAllCore(s, data, out _);
+        if (err != 0)
+        {
+            throw Error(err);
+        }
+    }
+
+    /// <summary>Sends a whole byte array. See <see cref="SendAll(ReadOnlySpan{byte})"/>.</summary>
+    /// <param name="data">The bytes to send.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public void SendAll(byte[] data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        SendAll(data.AsSpan());
+    }
+
+    /// <summary>Sends a whole string as UTF-8. See <see cref="SendAll(ReadOnlySpan{byte})"/>.</summary>
+    /// <param name="data">The text to send.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public void SendAll(string data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using Utf8 bytes = new(data);
+        SendAll(bytes.Span);
+    }
+
+    /// <summary>Sends a datagram to an address, as the module's <c>sendto(bytes, address)</c>.</summary>
+    /// <param name="data">The datagram.</param>
+    /// <param name="address">(IP literal, port); <c>""</c> is 0.0.0.0 (or :: on an AF_INET6 socket). The firmware
+    /// takes IP literals only, and so does Usock.</param>
+    /// <returns>Bytes sent.</returns>
+    /// <exception cref="ArgumentNullException">The host is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The port is outside 0..65535.</exception>
+    /// <exception cref="ArgumentException">The host is a name, malformed, or of the other address family.</exception>
+    /// <exception cref="UsocketException">90 EMSGSIZE for a datagram too large; 11 EAGAIN; 110 ETIMEDOUT; 9 EBADF.</exception>
+    public int SendTo(ReadOnlySpan<byte> data, (string Host, int Port) address)
+    {
+        Socket s = Live();
+        IPEndPoint ep = ToEndPoint(address, allowNames: false, nameof(address));
+        SocketAddress to = ep.Serialize();
+        Deadline deadline = Deadline.Start(_timeoutMs);
+        while (true)
+        {
+            int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectWrite, deadline) : 0;
+            if (ready != 0)
+            {
+                throw Error(ready);
+            }
+
+            SocketError e = SocketPal.SendTo(s, data, to, out int sent);
+            if (e == SocketError.Success)
+            {
+                return sent;
+            }
+
+            if (e != SocketError.WouldBlock || _timeoutMs == 0)
+            {
+                throw Error(e);
+            }
+        }
+    }
+
+    /// <summary>Sends a byte array as a datagram. See <see cref="SendTo(ReadOnlySpan{byte}, ValueTuple{string, int})"/>.</summary>
+    /// <param name="data">The datagram.</param>
+    /// <param name="address">(IP literal, port).</param>
+    /// <returns>Bytes sent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> or the host is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int SendTo(byte[] data, (string Host, int Port) address)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return SendTo(data.AsSpan(), address);
+    }
+
+    /// <summary>Sends a string as a UTF-8 datagram. See <see cref="SendTo(ReadOnlySpan{byte}, ValueTuple{string, int})"/>.</summary>
+    /// <param name="data">The text.</param>
+    /// <param name="address">(IP literal, port).</param>
+    /// <returns>Bytes sent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> or the host is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int SendTo(string data, (string Host, int Port) address)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        using Utf8 bytes = new(data);
+        return SendTo(bytes.Span, address);
+    }
+
+    /// <summary>Sends a datagram to an endpoint. See <see cref="SendTo(ReadOnlySpan{byte}, ValueTuple{string, int})"/>.</summary>
+    /// <param name="data">The datagram.</param>
+    /// <param name="endPoint">The destination.</param>
+    /// <returns>Bytes sent.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the tuple overload.</exception>
+    public int SendTo(ReadOnlySpan<byte> data, IPEndPoint endPoint) => SendTo(data, ValidateEndPoint(endPoint, nameof(endPoint)));
+
+    /// <summary>Receives up to <paramref name="bufsize"/> bytes, as the module's <c>recv(bufsize)</c>.</summary>
+    /// <param name="bufsize">The most to return (≥ 0). One call returns at most 1 MiB whatever it asks for.</param>
+    /// <returns>Whatever arrived (short reads are normal); empty at end of stream (but see remarks).</returns>
+    /// <remarks>Bytes that stream methods (<see cref="ReadLine"/>, <see cref="Read"/>) buffered come first.
+    /// End of stream on a TCP socket: the device profile raises 107 ENOTCONN the first time (lwIP's behaviour)
+    /// and returns empty after; the POSIX profile returns empty. Allocates only the array it returns.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufsize"/> is negative.</exception>
+    /// <exception cref="UsocketException">11 EAGAIN when non-blocking and nothing is there; 110 ETIMEDOUT;
+    /// 104 ECONNRESET; 107 ENOTCONN; 9 EBADF when closed.</exception>
+    public byte[] Recv(int bufsize)
+    {
+        Socket s = Live();
+        ArgumentOutOfRangeException.ThrowIfNegative(bufsize);
+        if (Buffered > 0)
+        {
+            return TakeBuffered(bufsize);
+        }
+
+        if (bufsize == 0)
+        {
+            return [];
+        }
+
+        int cap = Math.Min(bufsize, MaxRecvChunk);
+        byte[]? rented = null;
+        Span<byte> chunk = cap <= StackChunk ? stackalloc byte[StackChunk] : (rented = ArrayPool<byte>.Shared.Rent(cap));
+        try
+        {
+            int err = ReceiveSome(s, chunk[..cap], Deadline.Start(_timeoutMs), out int n);
+            if (err != 0)
+            {
+                throw Error(err);
+            }
+
+            if (n == 0)
+            {
+                EndOfStream();
+                return [];
+            }
+
+            return chunk[..n].ToArray();
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Receives into caller memory, as CPython's <c>recv_into</c>: whatever is there (short reads are normal),
+    /// no allocation. An extension.
+    /// </summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <returns>Bytes received; 0 at end of stream (with the device profile's 107 the first time, as <see cref="Recv"/>).</returns>
+    /// <exception cref="UsocketException">As for <see cref="Recv"/>.</exception>
+    public int RecvInto(Span<byte> buffer)
+    {
+        Socket s = Live();
+        if (Buffered > 0)
+        {
+            return TakeBuffered(buffer);
+        }
+
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        int err = ReceiveSome(s, buffer, Deadline.Start(_timeoutMs), out int n);
+        if (err != 0)
+        {
+            throw Error(err);
+        }
+
+        if (n == 0)
+        {
+            EndOfStream();
+        }
+
+        return n;
+    }
+
+    /// <summary>Receives into a byte array. See <see cref="RecvInto(Span{byte})"/>.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <returns>Bytes received.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int RecvInto(byte[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        return RecvInto(buffer.AsSpan());
+    }
+
+    /// <summary>Receives a datagram and its sender, as the module's <c>recvfrom(bufsize)</c>.</summary>
+    /// <param name="bufsize">The most to return (≥ 0); the rest of a longer datagram is discarded, as POSIX does.</param>
+    /// <returns>(bytes, (host, port) of the sender). On a TCP socket the sender is the peer.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufsize"/> is negative.</exception>
+    /// <exception cref="UsocketException">11 EAGAIN; 110 ETIMEDOUT; 9 EBADF; as <see cref="Recv"/> on TCP.</exception>
+    public (byte[] Bytes, (string Host, int Port) Address) RecvFrom(int bufsize)
+    {
+        Socket s = Live();
+        ArgumentOutOfRangeException.ThrowIfNegative(bufsize);
+        if (_socketType == SocketType.Stream)
+        {
+            byte[] data = Recv(bufsize);
+            return (data, GetPeerName());
+        }
+
+        int cap = Math.Min(Math.Max(bufsize, 1), MaxRecvChunk);
+        byte[] rented = ArrayPool<byte>.Shared.Rent(cap);
+        try
+        {
+            var from = new SocketAddress(_family);
+            Deadline deadline = Deadline.Start(_timeoutMs);
+            while (true)
+            {
+                int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectRead, deadline) : 0;
+                if (ready != 0)
+                {
+                    throw Error(ready);
+                }
+
+                SocketError e = SocketPal.ReceiveFrom(s, rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, out int n);
+                if (e == SocketError.Success)
+                {
+                    var sender = (IPEndPoint)new IPEndPoint(WildcardAddress, 0).Create(from);
+                    return (rented.AsSpan(0, n).ToArray(), ToTuple(sender));
+                }
+
+                if (e != SocketError.WouldBlock || _timeoutMs == 0)
+                {
+                    throw Error(e);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private int EmptySend()
+    {
+        if (Profile == UsocketProfile.QuecPython)
+        {
+            throw Error(_timeoutMs == 0 ? Errno.EAGAIN : Errno.ETIMEDOUT); // the firmware's loop sends nothing and gives up
+        }
+
+        return 0;
+    }
+
+    // End of stream seen by the recv family: the device's lwIP raises ENOTCONN the first time.
+    private void EndOfStream()
+    {
+        if (_socketType == SocketType.Stream && Profile == UsocketProfile.QuecPython && !_eofReported)
+        {
+            _eofReported = true;
+            throw Error(Errno.ENOTCONN);
+        }
+    }
+
+    /// <summary>One receive that waits, within the deadline, for data. 0 with n ≥ 0 (0: end of stream), or an errno.</summary>
+    private static int ReceiveSome(Socket s, Span<byte> buffer, in Deadline deadline, out int n)
+    {
+        while (true)
+        {
+            SocketError e = SocketPal.Receive(s, buffer, out n);
+            if (e == SocketError.Success)
+            {
+                return 0;
+            }
+
+            if (e != SocketError.WouldBlock)
+            {
+                return Errno.FromSocketError(e);
+            }
+
+            int ready = Wait(s, SelectMode.SelectRead, deadline);
+            if (ready != 0)
+            {
+                return ready;
+            }
+        }
+    }
+
+    /// <summary>One send that waits, within the deadline, for room. 0 with n &gt; 0 bytes sent, or an errno.</summary>
+    private static int SendSome(Socket s, ReadOnlySpan<byte> data, in Deadline deadline, out int n)
+    {
+        while (true)
+        {
+            SocketError e = SocketPal.Send(s, data, out n);
+            if (e == SocketError.Success && (n > 0 || data.IsEmpty))
+            {
+                return 0;
+            }
+
+            if (e != SocketError.WouldBlock && e != SocketError.Success)
+            {
+                return Errno.FromSocketError(e);
+            }
+
+            int ready = Wait(s, SelectMode.SelectWrite, deadline);
+            if (ready != 0)
+            {
+                return ready;
+            }
+        }
+    }
+
+    /// <summary>Sends everything within one deadline. 0, or an errno with <paramref name="sent"/> telling how far it got.</summary>
+    private int SendAllCore(Socket s, ReadOnlySpan<byte> data, out int sent)
+    {
+        Deadline deadline = Deadline.Start(_timeoutMs);
+        sent = 0;
+        while (sent < data.Length)
+        {
+            int err = SendSome(s, data[sent..], deadline, out int n);
+            if (err != 0)
+            {
+                return err;
+            }
+
+            sent += n;
+        }
+
+        return 0;
+    }
+
+    /// <summary>A string's UTF-8 bytes in pooled memory, for the string overloads.</summary>
+    private readonly struct Utf8 : IDisposable
+    {
+        private readonly byte[] _array;
+        private readonly int _length;
+
+        public Utf8(string text)
+        {
+            _array = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+            _length = Encoding.UTF8.GetBytes(text, _array);
+        }
+
+        public ReadOnlySpan<byte> Span => _array.AsSpan(0, _length);
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_array);
+    }
+}
