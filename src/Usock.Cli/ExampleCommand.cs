@@ -20,21 +20,6 @@ internal static class ExampleCommand
         var host = new Option<string?>("--host") { Description = "Server to fetch /News from (default: a local server on 127.0.0.1 that the command starts)" };
         var port = new Option<int>("--port") { Description = "Server port", DefaultValueFactory = _ => 80 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds each socket call may wait", DefaultValueFactory = _ => 30 };
-        timeout.Validators.Add(r =>
-        {
-            double t = r.GetValueOrDefault<double>();
-            if (double.IsNaN(t) || t <= 0 || t > int.MaxValue)
-            {
-                r.AddError("--timeout must be a positive number of seconds.");
-            }
-        });
-        port.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() is < 1 or > 65535)
-            {
-                r.AddError("--port must be 1..65535.");
-            }
-        });
         var command = new Command("example", "Run the usocket documentation's example (network check, resolve, connect, send GET, recv 256 bytes, close).\n\nExample:\n  usock example\n  usock example --host www.tongxinmao.com --port 80")
         {
             host, port, timeout,
@@ -50,6 +35,16 @@ internal static class ExampleCommand
         if (host is not null && host.Length == 0)
         {
             throw new ArgumentException("--host must not be empty.");
+        }
+
+        if (port is < 1 or > 65535)
+        {
+            throw new ArgumentException("--port must be 1..65535.");
+        }
+
+        if (double.IsNaN(timeout) || timeout <= 0 || timeout > int.MaxValue)
+        {
+            throw new ArgumentException("--timeout must be a positive number of seconds.");
         }
 
         var log = new ModuleLog("SOCKET", output);
