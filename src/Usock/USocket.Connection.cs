@@ -17,8 +17,24 @@ public sealed partial class USocket
     /// 13 EACCES for a privileged port; 9 EBADF when closed; a lookup errno for a name that does not resolve.</exception>
     public void Bind((string Host, int Port) address)
     {
+        Live();
+        BindCore(ToEndPoint(address, allowNames: true, nameof(address)));
+    }
+
+    /// <summary>Binds the socket to a local endpoint. See <see cref="Bind(ValueTuple{string, int})"/>.</summary>
+    /// <param name="endPoint">The local endpoint.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
+    /// <exception cref="ArgumentException">The endpoint is of the other address family.</exception>
+    /// <exception cref="UsocketException">As for the tuple overload.</exception>
+    public void Bind(IPEndPoint endPoint)
+    {
+        Live();
+        BindCore(CheckEndPoint(endPoint, nameof(endPoint)));
+    }
+
+    private void BindCore(IPEndPoint ep)
+    {
         Socket s = Live();
-        IPEndPoint ep = ToEndPoint(address, allowNames: true, nameof(address));
         SocketError e = SocketPal.Bind(s, ep);
         if (e != SocketError.Success)
         {
@@ -27,13 +43,6 @@ public sealed partial class USocket
 
         _boundByUser = ep;
     }
-
-    /// <summary>Binds the socket to a local endpoint. See <see cref="Bind(ValueTuple{string, int})"/>.</summary>
-    /// <param name="endPoint">The local endpoint.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
-    /// <exception cref="ArgumentException">The endpoint is of the other address family.</exception>
-    /// <exception cref="UsocketException">As for the tuple overload.</exception>
-    public void Bind(IPEndPoint endPoint) => Bind(ValidateEndPoint(endPoint, nameof(endPoint)));
 
     /// <summary>Starts listening for connections, as the module's <c>listen(backlog)</c>.</summary>
     /// <param name="backlog">Pending connections the system may queue; a negative value counts as 0.</param>
@@ -95,7 +104,7 @@ public sealed partial class USocket
             SocketError e = SocketPal.Accept(s, out Socket? accepted);
             if (e == SocketError.Success)
             {
-                e = SocketPal.SetBlocking(accepted!, true);
+                e = accepted!.Blocking ? SocketError.Success : SocketPal.SetBlocking(accepted, true);
                 if (e != SocketError.Success)
                 {
                     accepted!.Dispose();
@@ -133,7 +142,21 @@ public sealed partial class USocket
     /// <exception cref="ArgumentException">The host is malformed, or a literal of the other address family.</exception>
     /// <exception cref="UsocketException">104 ECONNRESET (device) or 111 ECONNREFUSED (POSIX) when refused;
     /// 115, 110, 114, 106 as above; 113 EHOSTUNREACH; -202 or -2 when the name does not resolve; 9 EBADF.</exception>
-    public void Connect((string Host, int Port) address)
+    public void Connect((string Host, int Port) address) => ConnectCore(address, null);
+
+    /// <summary>Connects to a remote endpoint. See <see cref="Connect(ValueTuple{string, int})"/>.</summary>
+    /// <param name="endPoint">The remote endpoint.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
+    /// <exception cref="ArgumentException">The endpoint is of the other address family.</exception>
+    /// <exception cref="UsocketException">As for the tuple overload.</exception>
+    public void Connect(IPEndPoint endPoint)
+    {
+        Live();
+        ConnectCore(default, CheckEndPoint(endPoint, nameof(endPoint)));
+    }
+
+    // `given` is the endpoint of the IPEndPoint overload; otherwise `address` is resolved.
+    private void ConnectCore((string Host, int Port) address, IPEndPoint? given)
     {
         Socket s = Live();
         bool stream = _socketType == SocketType.Stream;
@@ -169,7 +192,7 @@ public sealed partial class USocket
         IPEndPoint ep;
         try
         {
-            ep = ToEndPoint(address, allowNames: true, nameof(address));
+            ep = given ?? ToEndPoint(address, allowNames: true, nameof(address));
         }
         catch (UsocketException) when (stream && Profile == UsocketProfile.QuecPython)
         {
@@ -211,13 +234,6 @@ public sealed partial class USocket
             throw Error(result);
         }
     }
-
-    /// <summary>Connects to a remote endpoint. See <see cref="Connect(ValueTuple{string, int})"/>.</summary>
-    /// <param name="endPoint">The remote endpoint.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
-    /// <exception cref="ArgumentException">The endpoint is of the other address family.</exception>
-    /// <exception cref="UsocketException">As for the tuple overload.</exception>
-    public void Connect(IPEndPoint endPoint) => Connect(ValidateEndPoint(endPoint, nameof(endPoint)));
 
     private void OnConnected(IPEndPoint remote)
     {

@@ -125,9 +125,14 @@ public sealed partial class USocket
         return new IPEndPoint(found[0], address.Port);
     }
 
-    private static (string Host, int Port) ValidateEndPoint(IPEndPoint endPoint, string paramName)
+    private IPEndPoint CheckEndPoint(IPEndPoint endPoint, string paramName)
     {
         ArgumentNullException.ThrowIfNull(endPoint, paramName);
-        return (endPoint.Address.ToString(), endPoint.Port);
+        if (endPoint.AddressFamily != _family)
+        {
+            throw new ArgumentException($"{endPoint} is not of this {(Family == AF_INET ? "AF_INET" : "AF_INET6")} socket's address family.", paramName);
+        }
+
+        return endPoint;
     }
 }

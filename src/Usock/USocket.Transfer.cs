@@ -111,29 +111,8 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">90 EMSGSIZE for a datagram too large; 11 EAGAIN; 110 ETIMEDOUT; 9 EBADF.</exception>
     public int SendTo(ReadOnlySpan<byte> data, (string Host, int Port) address)
     {
-        Socket s = Live();
-        IPEndPoint ep = ToEndPoint(address, allowNames: false, nameof(address));
-        SocketAddress to = ep.Serialize();
-        Deadline deadline = Deadline.Start(_timeoutMs);
-        while (true)
-        {
-            int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectWrite, deadline) : 0;
-            if (ready != 0)
-            {
-                throw Error(ready);
-            }
-
-            SocketError e = SocketPal.SendTo(s, data, to, out int sent);
-            if (e == SocketError.Success)
-            {
-                return sent;
-            }
-
-            if (e != SocketError.WouldBlock || _timeoutMs == 0)
-            {
-                throw Error(e);
-            }
-        }
+        Live();
+        return SendToCore(data, ToEndPoint(address, allowNames: false, nameof(address)));
     }
 
     /// <summary>Sends a byte array as a datagram. See <see cref="SendTo(ReadOnlySpan{byte}, ValueTuple{string, int})"/>.</summary>
@@ -167,7 +146,37 @@ public sealed partial class USocket
     /// <returns>Bytes sent.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endPoint"/> is null.</exception>
     /// <exception cref="UsocketException">As for the tuple overload.</exception>
-    public int SendTo(ReadOnlySpan<byte> data, IPEndPoint endPoint) => SendTo(data, ValidateEndPoint(endPoint, nameof(endPoint)));
+    public int SendTo(ReadOnlySpan<byte> data, IPEndPoint endPoint)
+    {
+        Live();
+        return SendToCore(data, CheckEndPoint(endPoint, nameof(endPoint)));
+    }
+
+    private int SendToCore(ReadOnlySpan<byte> data, IPEndPoint ep)
+    {
+        Socket s = Live();
+        SocketAddress to = ep.Serialize();
+        Deadline deadline = Deadline.Start(_timeoutMs);
+        while (true)
+        {
+            int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectWrite, deadline) : 0;
+            if (ready != 0)
+            {
+                throw Error(ready);
+            }
+
+            SocketError e = SocketPal.SendTo(s, data, to, out int sent);
+            if (e == SocketError.Success)
+            {
+                return sent;
+            }
+
+            if (e != SocketError.WouldBlock || _timeoutMs == 0)
+            {
+                throw Error(e);
+            }
+        }
+    }
 
     /// <summary>Receives up to <paramref name="bufsize"/> bytes, as the module's <c>recv(bufsize)</c>.</summary>
     /// <param name="bufsize">The most to return (≥ 0). One call returns at most 1 MiB whatever it asks for.</param>
