@@ -22,6 +22,10 @@ public sealed partial class USocket
         {
             errno = Errno.LWIP_EAI_FAIL;
         }
+        else if (errno == Errno.EPIPE && Profile == UsocketProfile.QuecPython && _socketType == SocketType.Stream && !_connectStarted)
+        {
+            errno = Errno.ENOTCONN; // lwIP: sending on a TCP socket that never connected is ERR_CONN
+        }
 
         return new UsocketException(errno, detail);
     }

@@ -156,6 +156,17 @@ public sealed partial class USocket
     {
         Socket s = Live();
         SocketAddress to = ep.Serialize();
+        if (!s.IsBound)
+        {
+            // The kernel binds an unbound socket to the wildcard and a free port on its first sendto, but .NET's
+            // SocketAddress overload does not notice and GetSockName would report port 0: bind the same way first.
+            SocketError bound = SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
+            if (bound != SocketError.Success)
+            {
+                throw Error(bound);
+            }
+        }
+
         Deadline deadline = Deadline.Start(_timeoutMs);
         while (true)
         {

@@ -1,0 +1,241 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Usock.Loopback;
+
+/// <summary>One side of a connection, written once per implementation so every scenario runs the same loop.</summary>
+internal interface IConn : IDisposable
+{
+    void SendAll(ReadOnlySpan<byte> data);
+
+    /// <summary>Fills the buffer; short only at end of stream.</summary>
+    int ReadExactly(Span<byte> buffer);
+
+    /// <summary>Whatever is there, at least one byte; 0 at end of stream.</summary>
+    int RecvSome(Span<byte> buffer);
+
+    /// <summary>A line with its \n; empty at end of stream.</summary>
+    byte[] ReadLine();
+
+    void ShutdownWrite();
+}
+
+internal interface IListener : IDisposable
+{
+    int Port { get; }
+
+    IConn Accept();
+}
+
+internal interface IUdp : IDisposable
+{
+    int Port { get; }
+
+    void SendTo(ReadOnlySpan<byte> data, int port);
+
+    int RecvFrom(Span<byte> buffer, out int port);
+}
+
+internal interface IImpl
+{
+    IListener Listen(int backlog);
+
+    IConn Connect(int port);
+
+    IUdp Udp();
+}
+
+/// <summary>Usock, as a program would use it (device profile, blocking).</summary>
+internal sealed class UsockImpl : IImpl
+{
+    public IListener Listen(int backlog)
+    {
+        var l = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER);
+        l.SetSockOpt(USocket.SOL_SOCKET, USocket.SO_REUSEADDR, 1);
+        l.Bind(("127.0.0.1", 0));
+        l.Listen(backlog);
+        return new Listener(l);
+    }
+
+    public IConn Connect(int port)
+    {
+        var s = new USocket();
+        s.Connect(("127.0.0.1", port));
+        return new Conn(s);
+    }
+
+    public IUdp Udp()
+    {
+        var s = new USocket(USocket.AF_INET, USocket.SOCK_DGRAM);
+        s.Bind(("127.0.0.1", 0));
+        return new Dgram(s);
+    }
+
+    private sealed class Listener(USocket l) : IListener
+    {
+        public int Port { get; } = l.GetSockName().Port;
+
+        public IConn Accept() => new Conn(l.Accept().Conn);
+
+        public void Dispose() => l.Close();
+    }
+
+    private sealed class Conn(USocket s) : IConn
+    {
+        public void SendAll(ReadOnlySpan<byte> data) => s.SendAll(data);
+
+        public int ReadExactly(Span<byte> buffer) => s.ReadInto(buffer) ?? 0;
+
+        public int RecvSome(Span<byte> buffer) => s.RecvInto(buffer);
+
+        public byte[] ReadLine() => s.ReadLine()!;
+
+        public void ShutdownWrite() => s.Shutdown(USocket.SHUT_WR);
+
+        public void Dispose() => s.Close();
+    }
+
+    private sealed class Dgram(USocket s) : IUdp
+    {
+        public int Port { get; } = s.GetSockName().Port;
+
+        public void SendTo(ReadOnlySpan<byte> data, int port) => s.SendTo(data, ("127.0.0.1", port));
+
+        public int RecvFrom(Span<byte> buffer, out int port)
+        {
+            (byte[] bytes, (string _, int p)) = s.RecvFrom(buffer.Length);
+            bytes.CopyTo(buffer);
+            port = p;
+            return bytes.Length;
+        }
+
+        public void Dispose() => s.Close();
+    }
+}
+
+/// <summary>Raw System.Net.Sockets.Socket: the baseline.</summary>
+internal sealed class RawImpl : IImpl
+{
+    public IListener Listen(int backlog)
+    {
+        var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        l.Listen(backlog);
+        return new Listener(l);
+    }
+
+    public IConn Connect(int port)
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        return new Conn(s);
+    }
+
+    public IUdp Udp()
+    {
+        var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return new Dgram(s);
+    }
+
+    private sealed class Listener(Socket l) : IListener
+    {
+        public int Port { get; } = ((IPEndPoint)l.LocalEndPoint!).Port;
+
+        public IConn Accept() => new Conn(l.Accept());
+
+        public void Dispose() => l.Dispose();
+    }
+
+    private sealed class Conn(Socket s) : IConn
+    {
+        private readonly byte[] _buf = new byte[16 * 1024];
+        private int _start;
+        private int _end;
+
+        public void SendAll(ReadOnlySpan<byte> data)
+        {
+            while (!data.IsEmpty)
+            {
+                data = data[s.Send(data)..];
+            }
+        }
+
+        public int ReadExactly(Span<byte> buffer)
+        {
+            int got = 0;
+            while (got < buffer.Length)
+            {
+                int n = s.Receive(buffer[got..]);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                got += n;
+            }
+
+            return got;
+        }
+
+        public int RecvSome(Span<byte> buffer) => s.Receive(buffer);
+
+        // A hand-written buffered byte loop: what a careful .NET programmer writes without a library.
+        public byte[] ReadLine()
+        {
+            var line = new List<byte>(128);
+            while (true)
+            {
+                if (_start == _end)
+                {
+                    _start = 0;
+                    _end = s.Receive(_buf);
+                    if (_end == 0)
+                    {
+                        return line.ToArray();
+                    }
+                }
+
+                int at = _buf.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+                if (at >= 0)
+                {
+                    if (line.Count == 0)
+                    {
+                        byte[] result = _buf.AsSpan(_start, at + 1).ToArray();
+                        _start += at + 1;
+                        return result;
+                    }
+
+                    line.AddRange(_buf.AsSpan(_start, at + 1));
+                    _start += at + 1;
+                    return line.ToArray();
+                }
+
+                line.AddRange(_buf.AsSpan(_start, _end - _start));
+                _start = _end;
+            }
+        }
+
+        public void ShutdownWrite() => s.Shutdown(SocketShutdown.Send);
+
+        public void Dispose() => s.Dispose();
+    }
+
+    private sealed class Dgram(Socket s) : IUdp
+    {
+        private EndPoint _from = new IPEndPoint(IPAddress.Any, 0);
+
+        public int Port { get; } = ((IPEndPoint)s.LocalEndPoint!).Port;
+
+        public void SendTo(ReadOnlySpan<byte> data, int port) => s.SendTo(data, SocketFlags.None, new IPEndPoint(IPAddress.Loopback, port));
+
+        public int RecvFrom(Span<byte> buffer, out int port)
+        {
+            int n = s.ReceiveFrom(buffer, SocketFlags.None, ref _from);
+            port = ((IPEndPoint)_from).Port;
+            return n;
+        }
+
+        public void Dispose() => s.Dispose();
+    }
+}

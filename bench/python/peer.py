@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""CPython's socket module running the same scenarios as bench/Usock.Loopback (see docs/performance.md).
+
+usage: peer.py serve SCENARIO BULK RT CYCLES DGRAMS LINES
+       peer.py client SCENARIO PORT BULK RT CYCLES DGRAMS LINES
+"""
+import os
+import socket
+import sys
+import time
+
+
+def read_exactly(s, view):
+    got = 0
+    while got < len(view):
+        n = s.recv_into(view[got:])
+        if n == 0:
+            break
+        got += n
+    return got
+
+
+def send_all(s, data):
+    s.sendall(data)
+
+
+def serve(scenario, bulk, rts, cycles, dgrams, lines):
+    out = sys.stdout
+    if scenario == "udp":
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        out.write("PORT %d\n" % u.getsockname()[1]); out.flush()
+        buf = bytearray(2048)
+        for _ in range(dgrams):
+            n, addr = u.recvfrom_into(buf)
+            u.sendto(memoryview(buf)[:n], addr)
+        return
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind(("127.0.0.1", 0))
+    l.listen(4096)
+    out.write("PORT %d\n" % l.getsockname()[1]); out.flush()
+    if scenario == "bulk":
+        c, _ = l.accept()
+        buf = bytearray(64 * 1024)
+        view = memoryview(buf)
+        total = 0
+        while True:
+            n = read_exactly(c, view)
+            if n == 0:
+                break
+            total += n
+        c.sendall(b"K")
+        if total != bulk:
+            raise SystemExit("bulk: received %d of %d" % (total, bulk))
+        c.close()
+    elif scenario == "pingpong":
+        c, _ = l.accept()
+        buf = bytearray(64)
+        view = memoryview(buf)
+        while read_exactly(c, view) == 64:
+            c.sendall(buf)
+        c.close()
+    elif scenario == "connect":
+        control, _ = l.accept()
+        for _ in range(cycles):
+            c, _ = l.accept()
+            c.close()
+        control.sendall(b"K")
+        control.recv(1)
+        control.close()
+    elif scenario == "lines":
+        c, _ = l.accept()
+        f = c.makefile("rb")
+        count = 0
+        first = f.readline()
+        t0 = time.perf_counter()
+        if first:
+            count = 1
+            readline = f.readline
+            while readline():
+                count += 1
+        seconds = time.perf_counter() - t0
+        if count != lines:
+            raise SystemExit("lines: read %d of %d" % (count, lines))
+        out.write("RESULT %.0f\n" % (count / seconds)); out.flush()
+        f.close()
+        c.close()
+    else:
+        raise SystemExit("unknown scenario " + scenario)
+
+
+def client(scenario, port, bulk, rts, cycles, dgrams, lines):
+    out = sys.stdout
+    addr = ("127.0.0.1", port)
+    if scenario == "bulk":
+        s = socket.create_connection(addr)
+        chunk = os.urandom(64 * 1024)
+        t0 = time.perf_counter()
+        for _ in range(bulk // len(chunk)):
+            s.sendall(chunk)
+        s.shutdown(socket.SHUT_WR)
+        s.recv(1)
+        out.write("RESULT %.0f\n" % (bulk / (time.perf_counter() - t0) / 1e6))
+    elif scenario == "pingpong":
+        s = socket.create_connection(addr)
+        buf = bytearray(64)
+        view = memoryview(buf)
+        for _ in range(1000):
+            s.sendall(buf); read_exactly(s, view)
+        t0 = time.perf_counter()
+        for _ in range(rts):
+            s.sendall(buf); read_exactly(s, view)
+        out.write("RESULT %.2f\n" % ((time.perf_counter() - t0) * 1e6 / rts))
+    elif scenario == "connect":
+        control = socket.create_connection(addr)
+        t0 = time.perf_counter()
+        for _ in range(cycles):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.connect(addr)
+            c.close()
+        control.recv(1)
+        out.write("RESULT %.0f\n" % (cycles / (time.perf_counter() - t0)))
+        control.sendall(b"K")
+    elif scenario == "udp":
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        buf = bytes(512)
+        back = bytearray(2048)
+        t0 = time.perf_counter()
+        for _ in range(dgrams):
+            u.sendto(buf, addr)
+            u.recvfrom_into(back)
+        out.write("RESULT %.0f\n" % (dgrams / (time.perf_counter() - t0)))
+    elif scenario == "lines":
+        s = socket.create_connection(addr)
+        block = b"".join(b"%010d" % i + b"x" * 53 + b"\n" for i in range(1024))
+        sent = 0
+        while sent < lines:
+            k = min(1024, lines - sent)
+            s.sendall(block[: k * 64])
+            sent += k
+        s.shutdown(socket.SHUT_WR)
+        s.recv(1)
+    else:
+        raise SystemExit("unknown scenario " + scenario)
+    out.flush()
+
+
+def main(argv):
+    role, scenario = argv[1], argv[2]
+    if role == "serve":
+        serve(scenario, *map(int, argv[3:8]))
+    else:
+        client(scenario, int(argv[3]), *map(int, argv[4:9]))
+
+
+if __name__ == "__main__":
+    main(sys.argv)
