@@ -45,12 +45,12 @@ internal interface IImpl
     IUdp Udp();
 }
 
-/// <summary>Usock, as a program would use it (device profile, blocking).</summary>
+/// <summary>Usock, as a program would use it (blocking; POSIX profile, so end of stream reads as empty like the others).</summary>
 internal sealed class UsockImpl : IImpl
 {
     public IListener Listen(int backlog)
     {
-        var l = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER);
+        var l = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER, UsocketProfile.Posix);
         l.SetSockOpt(USocket.SOL_SOCKET, USocket.SO_REUSEADDR, 1);
         l.Bind(("127.0.0.1", 0));
         l.Listen(backlog);
@@ -59,14 +59,14 @@ internal sealed class UsockImpl : IImpl
 
     public IConn Connect(int port)
     {
-        var s = new USocket();
+        var s = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP, UsocketProfile.Posix);
         s.Connect(("127.0.0.1", port));
         return new Conn(s);
     }
 
     public IUdp Udp()
     {
-        var s = new USocket(USocket.AF_INET, USocket.SOCK_DGRAM);
+        var s = new USocket(USocket.AF_INET, USocket.SOCK_DGRAM, USocket.IPPROTO_UDP, UsocketProfile.Posix);
         s.Bind(("127.0.0.1", 0));
         return new Dgram(s);
     }
