@@ -176,6 +176,13 @@ public sealed partial class USocket
                     throw Error(Errno.EISCONN);
                 }
 
+                if (_connectError != 0)
+                {
+                    int failed = _connectError; // a non-blocking connect failed while the program watched the state
+                    _connectError = 0;
+                    throw Error(failed);
+                }
+
                 if (_connectPending)
                 {
                     int done = FinishPendingConnect(s);
@@ -240,6 +247,19 @@ public sealed partial class USocket
         _connected = true;
         _connectPending = false;
         _remote = remote;
+    }
+
+    // Outside Connect: settle a finished non-blocking connect, keeping its failure for the next Connect to raise.
+    private void ObservePendingConnect(Socket s)
+    {
+        if (_connectPending)
+        {
+            int result = FinishPendingConnect(s);
+            if (result is not 0 and not Errno.EALREADY)
+            {
+                _connectError = result;
+            }
+        }
     }
 
     // A connect in progress: 0 once connected, EALREADY while still going, the failure's errno otherwise.
@@ -315,6 +335,7 @@ public sealed partial class USocket
         }
 
         _connectFailed = false;
+        _connectError = 0;
         _local = null;
         _remote = null;
         return fresh!;

@@ -149,7 +149,8 @@ public sealed partial class USocket
             return 0;
         }
 
-        if (_local is null && (_connected || _connectPending))
+        ObservePendingConnect(s);
+        if (_local is null && _connected)
         {
             RememberEnds(s);
         }

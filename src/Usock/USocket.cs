@@ -74,6 +74,7 @@ public sealed partial class USocket : IDisposable
     private bool _connectPending;      // started without finishing (EINPROGRESS or ETIMEDOUT)
     private bool _connected;
     private bool _connectFailed;       // POSIX profile: the next Connect needs a fresh socket
+    private int _connectError;         // POSIX profile: a failed non-blocking connect seen outside Connect, for the next Connect to raise
     private bool _eofReported;         // device profile: Recv raised ENOTCONN for end of stream once
     private bool _reuseAddress;
     private int _keepAliveMinutes;
@@ -280,6 +281,7 @@ public sealed partial class USocket : IDisposable
     public (string Host, int Port) GetSockName()
     {
         Socket s = Live();
+        ObservePendingConnect(s); // .NET's LocalEndPoint would take the pending error (SO_ERROR) and drop it
         SocketError e = SocketPal.GetLocalEndPoint(s, out IPEndPoint? ep);
         if (e != SocketError.Success)
         {
@@ -295,7 +297,8 @@ public sealed partial class USocket : IDisposable
     public (string Host, int Port) GetPeerName()
     {
         Socket s = Live();
-        if (_socketType == SocketType.Stream && !_connected && !(_connectPending && FinishPendingConnect(s) == 0))
+        ObservePendingConnect(s);
+        if (_socketType == SocketType.Stream && !_connected)
         {
             throw Error(Errno.ENOTCONN);
         }
@@ -330,6 +333,11 @@ public sealed partial class USocket : IDisposable
 
     private void RememberEnds(Socket s)
     {
+        if (_connectPending)
+        {
+            return; // .NET's endpoint getters would take a failed connect's pending error and drop it
+        }
+
         if (_local is null && SocketPal.GetLocalEndPoint(s, out IPEndPoint? local) == SocketError.Success)
         {
             _local = local;
