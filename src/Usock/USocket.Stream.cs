@@ -36,12 +36,13 @@ public sealed partial class USocket
         Deadline deadline = Deadline.Start(_timeoutMs);
         while (all || Buffered < size)
         {
-            if (all && Buffered >= limit)
+            if (all && Buffered > limit)
             {
                 throw Error(Errno.ENOBUFS, $"more than MaxReadAllBytes ({limit} bytes) before end of stream");
             }
 
-            int err = Fill(s, deadline, all ? limit + 1 : limit, out int n);
+            // Reading to end of stream asks for one byte beyond the limit: only that byte proves the stream is longer.
+            int err = Fill(s, deadline, all ? (int)Math.Min((long)limit + 1, int.MaxValue) : limit, out int n);
             if (err == 0 && n > 0)
             {
                 continue;
@@ -158,12 +159,13 @@ public sealed partial class USocket
                 scanned = Buffered;
             }
 
-            if (Buffered >= _maxLineLength)
+            if (Buffered > _maxLineLength)
             {
                 throw LineTooLong();
             }
 
-            int err = Fill(s, deadline, _maxLineLength, out int n);
+            // One byte beyond the bound decides: a "\n" or more data make the line too long, end of stream does not.
+            int err = Fill(s, deadline, (int)Math.Min((long)_maxLineLength + 1, int.MaxValue), out int n);
             if (err == 0 && n > 0)
             {
                 continue;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Usock.Platform;
 
@@ -8,7 +9,7 @@ namespace Usock.Platform;
 /// throwing for a network error. A closed socket reads as <see cref="SocketError.OperationAborted"/>.
 /// Everything above this class sees errors as values; <see cref="USocket"/> turns them into exceptions.
 /// </summary>
-internal static class SocketPal
+internal static partial class SocketPal
 {
     public static SocketError Create(AddressFamily family, SocketType type, ProtocolType protocol, out Socket? socket)
     {
@@ -17,12 +18,42 @@ internal static class SocketPal
             socket = new Socket(family, type, protocol);
             return SocketError.Success;
         }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolNotSupported && type == SocketType.Raw
+            && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
+        {
+            // .NET maps only a few protocol numbers for raw sockets (ICMP, IGMP, ICMPv6, RAW); the kernel takes any.
+            return CreateRawLinux(family, (int)protocol, out socket);
+        }
         catch (SocketException e)
         {
             socket = null;
             return e.SocketErrorCode;
         }
     }
+
+    private static SocketError CreateRawLinux(AddressFamily family, int protocol, out Socket? socket)
+    {
+        const int SockRaw = 3, SockCloexec = 0x80000;
+        socket = null;
+        int fd = NativeSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, SockRaw | SockCloexec, protocol);
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError() switch
+            {
+                1 or 13 => SocketError.AccessDenied,
+                23 or 24 => SocketError.TooManyOpenSockets,
+                93 => SocketError.ProtocolNotSupported,
+                105 or 12 => SocketError.NoBufferSpaceAvailable,
+                _ => SocketError.SocketError,
+            };
+        }
+
+        socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        return SocketError.Success;
+    }
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int NativeSocket(int domain, int type, int protocol);
 
     public static SocketError SetBlocking(Socket s, bool blocking)
     {
