@@ -35,8 +35,8 @@ public sealed partial class USocket
     private void BindCore(IPEndPoint ep)
     {
         Socket s = Live();
-        SocketError e = SocketPal.Bind(s, ep);
-        if (e != SocketError.Success)
+        int e = SocketPal.Bind(s, ep);
+        if (e != 0)
         {
             throw Error(e);
         }
@@ -62,13 +62,13 @@ public sealed partial class USocket
             throw Error(Errno.EINVAL);
         }
 
-        SocketError e = s.IsBound ? SocketError.Success : SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
-        if (e == SocketError.Success)
+        int e = s.IsBound ? 0 : SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
+        if (e == 0)
         {
             e = SocketPal.Listen(s, Math.Max(backlog, 0));
         }
 
-        if (e != SocketError.Success)
+        if (e != 0)
         {
             throw Error(e);
         }
@@ -101,11 +101,11 @@ public sealed partial class USocket
                 throw Error(ready);
             }
 
-            SocketError e = SocketPal.Accept(s, out Socket? accepted);
-            if (e == SocketError.Success)
+            int e = SocketPal.Accept(s, out Socket? accepted);
+            if (e == 0)
             {
-                e = accepted!.Blocking ? SocketError.Success : SocketPal.SetBlocking(accepted, true);
-                if (e != SocketError.Success)
+                e = accepted!.Blocking ? 0 : SocketPal.SetBlocking(accepted, true);
+                if (e != 0)
                 {
                     accepted!.Dispose();
                     throw Error(e);
@@ -116,7 +116,7 @@ public sealed partial class USocket
                 return (conn, peer.Address.ToString(), peer.Port);
             }
 
-            if (e != SocketError.WouldBlock)
+            if (e != Errno.EAGAIN)
             {
                 throw Error(e);
             }
@@ -214,14 +214,14 @@ public sealed partial class USocket
 
         _connectStarted = true;
         Deadline deadline = Deadline.Start(_timeoutMs);
-        SocketError e = SocketPal.Connect(s, ep);
-        if (e == SocketError.Success)
+        int e = SocketPal.Connect(s, ep);
+        if (e == 0)
         {
             OnConnected(ep);
             return;
         }
 
-        if (e != SocketError.WouldBlock || !stream)
+        if (e != Errno.EINPROGRESS || !stream)
         {
             _connectFailed = stream;
             throw Error(e);
@@ -265,10 +265,10 @@ public sealed partial class USocket
     // A connect in progress: 0 once connected, EALREADY while still going, the failure's errno otherwise.
     private int FinishPendingConnect(Socket s)
     {
-        SocketError e = SocketPal.Poll(s, 0, SelectMode.SelectWrite, out bool ready);
-        if (e != SocketError.Success)
+        int e = SocketPal.Poll(s, 0, SelectMode.SelectWrite, out bool ready);
+        if (e != 0)
         {
-            return Errno.FromSocketError(e);
+            return e;
         }
 
         if (!ready)
@@ -276,16 +276,16 @@ public sealed partial class USocket
             return Errno.EALREADY;
         }
 
-        SocketError pending = SocketPal.TakePendingError(s);
+        int pending = SocketPal.TakePendingError(s);
         _connectPending = false;
-        if (pending == SocketError.Success)
+        if (pending == 0)
         {
             OnConnected(_remote!);
             return 0;
         }
 
         _connectFailed = true;
-        return Errno.FromSocketError(pending);
+        return pending;
     }
 
     /// <summary>
@@ -295,30 +295,30 @@ public sealed partial class USocket
     private Socket RenewSocket(Socket old)
     {
         IPEndPoint? bound = _boundByUser;
-        if (bound is not null && bound.Port == 0 && SocketPal.GetLocalEndPoint(old, out IPEndPoint? actual) == SocketError.Success && actual is not null)
+        if (bound is not null && bound.Port == 0 && SocketPal.GetLocalEndPoint(old, out IPEndPoint? actual) == 0 && actual is not null)
         {
             bound = actual;
         }
 
-        SocketError e = SocketPal.Create(_family, _socketType, _protocol, out Socket? fresh);
-        if (e != SocketError.Success)
+        int e = SocketPal.Create(_family, _socketType, _protocol, out Socket? fresh);
+        if (e != 0)
         {
             throw Error(e);
         }
 
         old.Dispose();
         e = SocketPal.SetBlocking(fresh!, _timeoutMs < 0);
-        if (e == SocketError.Success && _reuseAddress)
+        if (e == 0 && _reuseAddress)
         {
             e = HostOptions.SetReuseAddress(fresh!, true);
         }
 
-        if (e == SocketError.Success && _keepAliveMinutes > 0)
+        if (e == 0 && _keepAliveMinutes > 0)
         {
             e = HostOptions.SetKeepAliveMinutes(fresh!, _keepAliveMinutes);
         }
 
-        if (e == SocketError.Success && bound is not null)
+        if (e == 0 && bound is not null)
         {
             e = SocketPal.Bind(fresh!, bound);
         }
@@ -329,7 +329,7 @@ public sealed partial class USocket
             throw Error(Errno.EBADF);
         }
 
-        if (e != SocketError.Success)
+        if (e != 0)
         {
             throw Error(e);
         }
@@ -361,10 +361,10 @@ public sealed partial class USocket
                 return Errno.ETIMEDOUT;
             }
 
-            SocketError e = SocketPal.Poll(s, ms, mode, out bool ready);
-            if (e != SocketError.Success)
+            int e = SocketPal.Poll(s, ms, mode, out bool ready);
+            if (e != 0)
             {
-                return Errno.FromSocketError(e);
+                return e;
             }
 
             if (ready)

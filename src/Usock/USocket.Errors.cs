@@ -6,8 +6,6 @@ namespace Usock;
 public sealed partial class USocket
 {
     // The one place that makes a UsocketException for a socket, applying the profile's numbers.
-    private UsocketException Error(SocketError error) => Error(Errno.FromSocketError(error));
-
     private UsocketException Error(int errno, string? detail = null)
     {
         if (_closed)

@@ -28,12 +28,12 @@ public sealed partial class USocket
     public void SetSockOpt(int level, int optname, int value)
     {
         Socket s = Live();
-        SocketError e;
+        int e;
         switch (optname)
         {
             case SO_REUSEADDR:
                 e = HostOptions.SetReuseAddress(s, value != 0);
-                if (e != SocketError.Success)
+                if (e != 0)
                 {
                     throw Error(e);
                 }
@@ -54,7 +54,7 @@ public sealed partial class USocket
                 }
 
                 e = HostOptions.SetKeepAliveMinutes(s, value);
-                if (e != SocketError.Success)
+                if (e != 0)
                 {
                     throw Error(e);
                 }
@@ -119,8 +119,8 @@ public sealed partial class USocket
             ms = v == 0 ? 0 : Math.Max(1, (long)Math.Ceiling(v * 1000));
         }
 
-        SocketError e = SocketPal.SetBlocking(s, ms < 0);
-        if (e != SocketError.Success)
+        int e = SocketPal.SetBlocking(s, ms < 0);
+        if (e != 0)
         {
             throw Error(e);
         }

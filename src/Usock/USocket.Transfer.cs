@@ -160,8 +160,8 @@ public sealed partial class USocket
         {
             // The kernel binds an unbound socket to the wildcard and a free port on its first sendto, but .NET's
             // SocketAddress overload does not notice and GetSockName would report port 0: bind the same way first.
-            SocketError bound = SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
-            if (bound != SocketError.Success)
+            int bound = SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
+            if (bound != 0)
             {
                 throw Error(bound);
             }
@@ -176,13 +176,13 @@ public sealed partial class USocket
                 throw Error(ready);
             }
 
-            SocketError e = SocketPal.SendTo(s, data, to, out int sent);
-            if (e == SocketError.Success)
+            int e = SocketPal.SendTo(s, data, to, out int sent);
+            if (e == 0)
             {
                 return sent;
             }
 
-            if (e != SocketError.WouldBlock || _timeoutMs == 0)
+            if (e != Errno.EAGAIN || _timeoutMs == 0)
             {
                 throw Error(e);
             }
@@ -314,14 +314,14 @@ public sealed partial class USocket
                     throw Error(ready);
                 }
 
-                SocketError e = SocketPal.ReceiveFrom(s, rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, out int n);
-                if (e == SocketError.Success)
+                int e = SocketPal.ReceiveFrom(s, rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, out int n);
+                if (e == 0)
                 {
                     var sender = (IPEndPoint)new IPEndPoint(WildcardAddress, 0).Create(from);
                     return (rented.AsSpan(0, n).ToArray(), ToTuple(sender));
                 }
 
-                if (e != SocketError.WouldBlock || _timeoutMs == 0)
+                if (e != Errno.EAGAIN || _timeoutMs == 0)
                 {
                     throw Error(e);
                 }
@@ -358,15 +358,15 @@ public sealed partial class USocket
     {
         while (true)
         {
-            SocketError e = SocketPal.Receive(s, buffer, out n);
-            if (e == SocketError.Success)
+            int e = SocketPal.Receive(s, buffer, out n);
+            if (e == 0)
             {
                 return 0;
             }
 
-            if (e != SocketError.WouldBlock)
+            if (e != Errno.EAGAIN)
             {
-                return Errno.FromSocketError(e);
+                return e;
             }
 
             int ready = Wait(s, SelectMode.SelectRead, deadline);
@@ -382,15 +382,15 @@ public sealed partial class USocket
     {
         while (true)
         {
-            SocketError e = SocketPal.Send(s, data, out n);
-            if (e == SocketError.Success && (n > 0 || data.IsEmpty))
+            int e = SocketPal.Send(s, data, out n);
+            if (e == 0 && (n > 0 || data.IsEmpty))
             {
                 return 0;
             }
 
-            if (e != SocketError.WouldBlock && e != SocketError.Success)
+            if (e != Errno.EAGAIN && e != 0)
             {
-                return Errno.FromSocketError(e);
+                return e;
             }
 
             int ready = Wait(s, SelectMode.SelectWrite, deadline);

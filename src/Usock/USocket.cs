@@ -137,8 +137,8 @@ public sealed partial class USocket : IDisposable
                 ? ProtocolType.Unspecified
                 : throw Error(Errno.EPROTONOSUPPORT, $"protocol {proto} for socket type {type}");
 
-        SocketError e = SocketPal.Create(_family, _socketType, _protocol, out Socket? created);
-        if (e != SocketError.Success)
+        int e = SocketPal.Create(_family, _socketType, _protocol, out Socket? created);
+        if (e != 0)
         {
             throw Error(e);
         }
@@ -268,8 +268,8 @@ public sealed partial class USocket : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(how), how, "Expected SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2)."),
         };
         RememberEnds(s);
-        SocketError e = SocketPal.Shutdown(s, mode);
-        if (e != SocketError.Success)
+        int e = SocketPal.Shutdown(s, mode);
+        if (e != 0)
         {
             throw Error(e);
         }
@@ -282,8 +282,8 @@ public sealed partial class USocket : IDisposable
     {
         Socket s = Live();
         ObservePendingConnect(s); // .NET's LocalEndPoint would take the pending error (SO_ERROR) and drop it
-        SocketError e = SocketPal.GetLocalEndPoint(s, out IPEndPoint? ep);
-        if (e != SocketError.Success)
+        int e = SocketPal.GetLocalEndPoint(s, out IPEndPoint? ep);
+        if (e != 0)
         {
             throw Error(e);
         }
@@ -303,10 +303,10 @@ public sealed partial class USocket : IDisposable
             throw Error(Errno.ENOTCONN);
         }
 
-        SocketError e = SocketPal.GetRemoteEndPoint(s, out IPEndPoint? ep);
-        if (e != SocketError.Success || ep is null)
+        int e = SocketPal.GetRemoteEndPoint(s, out IPEndPoint? ep);
+        if (e != 0 || ep is null)
         {
-            throw Error(e == SocketError.Success ? SocketError.NotConnected : e);
+            throw Error(e == 0 ? Errno.ENOTCONN : e);
         }
 
         return ToTuple(ep);
@@ -338,12 +338,12 @@ public sealed partial class USocket : IDisposable
             return; // .NET's endpoint getters would take a failed connect's pending error and drop it
         }
 
-        if (_local is null && SocketPal.GetLocalEndPoint(s, out IPEndPoint? local) == SocketError.Success)
+        if (_local is null && SocketPal.GetLocalEndPoint(s, out IPEndPoint? local) == 0)
         {
             _local = local;
         }
 
-        if (_remote is null && SocketPal.GetRemoteEndPoint(s, out IPEndPoint? remote) == SocketError.Success)
+        if (_remote is null && SocketPal.GetRemoteEndPoint(s, out IPEndPoint? remote) == 0)
         {
             _remote = remote;
         }

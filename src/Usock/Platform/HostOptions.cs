@@ -14,7 +14,7 @@ internal static class HostOptions
     /// Sets SO_REUSEADDR alone. .NET's <see cref="SocketOptionName.ReuseAddress"/> also sets SO_REUSEPORT on
     /// Unix, which would let a second listener share the port; the raw option keeps the native meaning.
     /// </summary>
-    public static SocketError SetReuseAddress(Socket s, bool on)
+    public static int SetReuseAddress(Socket s, bool on)
     {
         if (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid())
         {
@@ -30,20 +30,20 @@ internal static class HostOptions
     }
 
     /// <summary>The device's TCP_KEEPALIVE: keepalive on, idle <paramref name="minutes"/>·60 s, interval 25 s, 3 probes.</summary>
-    public static SocketError SetKeepAliveMinutes(Socket s, int minutes)
+    public static int SetKeepAliveMinutes(Socket s, int minutes)
     {
-        SocketError e = SocketPal.SetOption(s, SocketOptionLevel.Socket, SocketOptionName.KeepAlive, 1);
-        if (e == SocketError.Success)
+        int e = SocketPal.SetOption(s, SocketOptionLevel.Socket, SocketOptionName.KeepAlive, 1);
+        if (e == 0)
         {
             e = SocketPal.SetOption(s, SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, minutes * 60);
         }
 
-        if (e == SocketError.Success)
+        if (e == 0)
         {
             e = SocketPal.SetOption(s, SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 25);
         }
 
-        if (e == SocketError.Success)
+        if (e == 0)
         {
             e = SocketPal.SetOption(s, SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
         }
@@ -61,7 +61,7 @@ internal static class HostOptions
         if (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid())
         {
             Span<byte> info = stackalloc byte[8];
-            if (SocketPal.GetRawOption(s, 6, 11, info, out int length) == SocketError.Success && length > 0) // IPPROTO_TCP, TCP_INFO
+            if (SocketPal.GetRawOption(s, 6, 11, info, out int length) == 0 && length > 0) // IPPROTO_TCP, TCP_INFO
             {
                 TcpState state = FromLinux(info[0]);
                 return state == TcpState.Closed ? FromConnectionTable(local, remote) : state;

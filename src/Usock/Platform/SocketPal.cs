@@ -5,18 +5,20 @@ using System.Runtime.InteropServices;
 namespace Usock.Platform;
 
 /// <summary>
-/// The OS layer: one small method per socket call, each returning a <see cref="SocketError"/> and never
-/// throwing for a network error. A closed socket reads as <see cref="SocketError.OperationAborted"/>.
-/// Everything above this class sees errors as values; <see cref="USocket"/> turns them into exceptions.
+/// The OS layer: one small method per socket call, each returning an errno value (0 for success) and never
+/// throwing for a network error; .NET's <see cref="SocketError"/> goes through the one table in
+/// <see cref="Errno"/>. A closed socket reads as <see cref="Errno.EBADF"/>, a connect that has started as
+/// <see cref="Errno.EINPROGRESS"/>. Everything above this class sees errors as values; <see cref="USocket"/>
+/// turns them into exceptions.
 /// </summary>
 internal static partial class SocketPal
 {
-    public static SocketError Create(AddressFamily family, SocketType type, ProtocolType protocol, out Socket? socket)
+    public static int Create(AddressFamily family, SocketType type, ProtocolType protocol, out Socket? socket)
     {
         try
         {
             socket = new Socket(family, type, protocol);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolNotSupported && type == SocketType.Raw
             && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
@@ -27,337 +29,330 @@ internal static partial class SocketPal
         catch (SocketException e)
         {
             socket = null;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
     }
 
-    private static SocketError CreateRawLinux(AddressFamily family, int protocol, out Socket? socket)
+    private static int CreateRawLinux(AddressFamily family, int protocol, out Socket? socket)
     {
         const int SockRaw = 3, SockCloexec = 0x80000;
         socket = null;
         int fd = NativeSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, SockRaw | SockCloexec, protocol);
         if (fd < 0)
         {
-            return Marshal.GetLastPInvokeError() switch
-            {
-                1 or 13 => SocketError.AccessDenied,
-                23 or 24 => SocketError.TooManyOpenSockets,
-                93 => SocketError.ProtocolNotSupported,
-                105 or 12 => SocketError.NoBufferSpaceAvailable,
-                _ => SocketError.SocketError,
-            };
+            return Marshal.GetLastPInvokeError(); // Linux's errno numbers are Usock's
         }
 
         socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        return SocketError.Success;
+        return 0;
     }
 
     [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
     private static partial int NativeSocket(int domain, int type, int protocol);
 
-    public static SocketError SetBlocking(Socket s, bool blocking)
+    public static int SetBlocking(Socket s, bool blocking)
     {
         try
         {
             s.Blocking = blocking;
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError Bind(Socket s, EndPoint endPoint)
+    public static int Bind(Socket s, EndPoint endPoint)
     {
         try
         {
             s.Bind(endPoint);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError Listen(Socket s, int backlog)
+    public static int Listen(Socket s, int backlog)
     {
         try
         {
             s.Listen(backlog);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError Accept(Socket s, out Socket? accepted)
+    public static int Accept(Socket s, out Socket? accepted)
     {
         try
         {
             accepted = s.Accept();
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
             accepted = null;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             accepted = null;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    /// <summary>Starts or completes a connect; a non-blocking start returns <see cref="SocketError.WouldBlock"/>.</summary>
-    public static SocketError Connect(Socket s, EndPoint endPoint)
+    /// <summary>Starts or completes a connect; a non-blocking start returns <see cref="Errno.EINPROGRESS"/>.</summary>
+    public static int Connect(Socket s, EndPoint endPoint)
     {
         try
         {
             s.Connect(endPoint);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode == SocketError.InProgress ? SocketError.WouldBlock : e.SocketErrorCode;
+            return e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock ? Errno.EINPROGRESS : Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
         catch (InvalidOperationException)
         {
             // .NET refuses Connect on a listening socket; the kernel says EINVAL.
-            return SocketError.InvalidArgument;
+            return Errno.EINVAL;
         }
     }
 
     /// <summary>The pending error of a socket (SO_ERROR), cleared by reading it.</summary>
-    public static SocketError TakePendingError(Socket s)
+    public static int TakePendingError(Socket s)
     {
         try
         {
-            return (SocketError)(int)s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
+            return Errno.FromSocketError((SocketError)(int)s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!);
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError Receive(Socket s, Span<byte> buffer, out int received)
+    public static int Receive(Socket s, Span<byte> buffer, out int received)
     {
         try
         {
             received = s.Receive(buffer, SocketFlags.None, out SocketError error);
-            return error;
+            return Errno.FromSocketError(error);
         }
         catch (ObjectDisposedException)
         {
             received = 0;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError ReceiveFrom(Socket s, Span<byte> buffer, SocketAddress from, out int received)
+    public static int ReceiveFrom(Socket s, Span<byte> buffer, SocketAddress from, out int received)
     {
         try
         {
             received = s.ReceiveFrom(buffer, SocketFlags.None, from);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
             received = 0;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             received = 0;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError Send(Socket s, ReadOnlySpan<byte> buffer, out int sent)
+    public static int Send(Socket s, ReadOnlySpan<byte> buffer, out int sent)
     {
         try
         {
             sent = s.Send(buffer, SocketFlags.None, out SocketError error);
-            return error;
+            return Errno.FromSocketError(error);
         }
         catch (ObjectDisposedException)
         {
             sent = 0;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError SendTo(Socket s, ReadOnlySpan<byte> buffer, SocketAddress to, out int sent)
+    public static int SendTo(Socket s, ReadOnlySpan<byte> buffer, SocketAddress to, out int sent)
     {
         try
         {
             sent = s.SendTo(buffer, SocketFlags.None, to);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
             sent = 0;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             sent = 0;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
     /// <summary>Waits until the socket is ready for <paramref name="mode"/> or <paramref name="timeoutMs"/> passes (-1: forever).</summary>
-    public static SocketError Poll(Socket s, int timeoutMs, SelectMode mode, out bool ready)
+    public static int Poll(Socket s, int timeoutMs, SelectMode mode, out bool ready)
     {
         try
         {
             ready = s.Poll(timeoutMs < 0 ? -1 : checked(timeoutMs * 1000), mode);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
             ready = false;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             ready = false;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError Shutdown(Socket s, SocketShutdown how)
+    public static int Shutdown(Socket s, SocketShutdown how)
     {
         try
         {
             s.Shutdown(how);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError GetLocalEndPoint(Socket s, out IPEndPoint? endPoint)
+    public static int GetLocalEndPoint(Socket s, out IPEndPoint? endPoint)
     {
         try
         {
             endPoint = s.LocalEndPoint as IPEndPoint;
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
             endPoint = null;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             endPoint = null;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError GetRemoteEndPoint(Socket s, out IPEndPoint? endPoint)
+    public static int GetRemoteEndPoint(Socket s, out IPEndPoint? endPoint)
     {
         try
         {
             endPoint = s.RemoteEndPoint as IPEndPoint;
-            return endPoint is null ? SocketError.NotConnected : SocketError.Success;
+            return endPoint is null ? Errno.ENOTCONN : 0;
         }
         catch (SocketException e)
         {
             endPoint = null;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             endPoint = null;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError SetOption(Socket s, SocketOptionLevel level, SocketOptionName name, int value)
+    public static int SetOption(Socket s, SocketOptionLevel level, SocketOptionName name, int value)
     {
         try
         {
             s.SetSocketOption(level, name, value);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError SetRawOption(Socket s, int level, int name, int value)
+    public static int SetRawOption(Socket s, int level, int name, int value)
     {
         try
         {
             Span<byte> bytes = stackalloc byte[sizeof(int)];
             BitConverter.TryWriteBytes(bytes, value);
             s.SetRawSocketOption(level, name, bytes);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 
-    public static SocketError GetRawOption(Socket s, int level, int name, Span<byte> value, out int length)
+    public static int GetRawOption(Socket s, int level, int name, Span<byte> value, out int length)
     {
         try
         {
             length = s.GetRawSocketOption(level, name, value);
-            return SocketError.Success;
+            return 0;
         }
         catch (SocketException e)
         {
             length = 0;
-            return e.SocketErrorCode;
+            return Errno.FromSocketError(e.SocketErrorCode);
         }
         catch (ObjectDisposedException)
         {
             length = 0;
-            return SocketError.OperationAborted;
+            return Errno.EBADF;
         }
     }
 }
