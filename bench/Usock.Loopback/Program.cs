@@ -22,7 +22,7 @@ if (args.Length >= 1 && args[0] == "client")
 
 if (args.Length >= 1 && args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: Usock.Loopback [--repeat N] [--pin CPU] [--quick] [--scenarios bulk,pingpong,connect,udp,lines] [--impls usock,raw,cpython] [--markdown FILE]");
+    Console.WriteLine("usage: Usock.Loopback [--repeat N] [--pin CPU] [--quick] [--scenarios bulk,pingpong,connect,udp,lines] [--impls usock,raw,cpython,usock-portable] [--markdown FILE]");
     return 0;
 }
 
@@ -73,8 +73,15 @@ for (int rep = 0; rep < repeat; rep++)
 }
 
 var table = new StringBuilder();
-table.AppendLine("| scenario | unit | Usock median (min–max) | raw .NET median (min–max) | CPython median (min–max) | Usock / raw | Usock / CPython |");
-table.AppendLine("|---|---|---|---|---|---|---|");
+string[] shown = impls.OrderBy(i => Array.IndexOf(["usock", "raw", "cpython", "usock-portable"], i)).ToArray();
+table.Append("| scenario | unit |");
+foreach (string impl in shown)
+{
+    table.Append($" {Title(impl)} median (min–max) |");
+}
+
+table.AppendLine(" Usock / raw | Usock / CPython |");
+table.AppendLine("|---|---|" + string.Concat(Enumerable.Repeat("---|", shown.Length)) + "---|---|");
 foreach (string scenario in scenarios)
 {
     string Cell(string impl) => results.TryGetValue((scenario, impl), out List<double>? v)
@@ -83,7 +90,13 @@ foreach (string scenario in scenarios)
     string Ratio(string a, string b) => results.TryGetValue((scenario, a), out List<double>? x) && results.TryGetValue((scenario, b), out List<double>? y)
         ? $"{Median(x) / Median(y):F3}"
         : "–";
-    table.AppendLine($"| {scenario} | {Scenarios.Unit(scenario)} | {Cell("usock")} | {Cell("raw")} | {Cell("cpython")} | {Ratio("usock", "raw")} | {Ratio("usock", "cpython")} |");
+    table.Append($"| {scenario} | {Scenarios.Unit(scenario)} |");
+    foreach (string impl in shown)
+    {
+        table.Append($" {Cell(impl)} |");
+    }
+
+    table.AppendLine($" {Ratio("usock", "raw")} | {Ratio("usock", "cpython")} |");
 }
 
 Console.WriteLine();
@@ -143,7 +156,7 @@ Process Start(string impl, string role, string scenario, string? port)
     argv.Add(role);
     if (impl != "cpython")
     {
-        argv.Add(impl);
+        argv.Add(impl == "usock-portable" ? "usock" : impl);
     }
 
     argv.Add(scenario);
@@ -165,8 +178,21 @@ Process Start(string impl, string role, string scenario, string? port)
     }
 
     psi.Environment["DOTNET_TieredPGO"] = "1";
+    if (impl == "usock-portable")
+    {
+        psi.Environment["USOCK_NATIVE"] = "0"; // Usock without its Linux fast path: .NET's Socket methods underneath
+    }
     return Process.Start(psi)!;
 }
+
+static string Title(string impl) => impl switch
+{
+    "usock" => "Usock",
+    "raw" => "raw .NET",
+    "cpython" => "CPython",
+    "usock-portable" => "Usock portable path",
+    _ => impl,
+};
 
 static IImpl Impl(string name) => name switch
 {

@@ -162,6 +162,11 @@ internal static partial class SocketPal
 
     public static int Receive(Socket s, Span<byte> buffer, out int received)
     {
+        if (LinuxCalls.IsEnabled)
+        {
+            return LinuxCalls.Receive(s, buffer, out received);
+        }
+
         try
         {
             received = s.Receive(buffer, SocketFlags.None, out SocketError error);
@@ -195,6 +200,11 @@ internal static partial class SocketPal
 
     public static int Send(Socket s, ReadOnlySpan<byte> buffer, out int sent)
     {
+        if (LinuxCalls.IsEnabled)
+        {
+            return LinuxCalls.Send(s, buffer, out sent);
+        }
+
         try
         {
             sent = s.Send(buffer, SocketFlags.None, out SocketError error);
@@ -229,6 +239,11 @@ internal static partial class SocketPal
     /// <summary>Waits until the socket is ready for <paramref name="mode"/> or <paramref name="timeoutMs"/> passes (-1: forever).</summary>
     public static int Poll(Socket s, int timeoutMs, SelectMode mode, out bool ready)
     {
+        if (LinuxCalls.IsEnabled)
+        {
+            return LinuxCalls.Poll(s, timeoutMs, mode, out ready);
+        }
+
         try
         {
             ready = s.Poll(timeoutMs < 0 ? -1 : checked(timeoutMs * 1000), mode);

@@ -1,0 +1,159 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace Usock.Platform;
+
+/// <summary>
+/// The thin path to the OS for the hot calls on Linux: <c>recv</c>, <c>send</c> and <c>poll</c> straight from libc on
+/// the socket's handle, skipping the bookkeeping of .NET's <see cref="Socket"/> methods. Linux's errno values are
+/// Usock's, so errors pass through unchanged. <c>USOCK_NATIVE=0</c> in the environment turns it off (the benchmarks
+/// compare both paths); other hosts use the portable path in <see cref="SocketPal"/>.
+/// </summary>
+internal static unsafe partial class LinuxCalls
+{
+    public static readonly bool IsEnabled = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("USOCK_NATIVE") != "0";
+
+    private const int EINTR = 4;
+    private const int MSG_NOSIGNAL = 0x4000;
+    private const short POLLIN = 0x1;
+    private const short POLLOUT = 0x4;
+    private const short POLLNVAL = 0x20;
+
+    public static int Receive(Socket s, Span<byte> buffer, out int received)
+    {
+        received = 0;
+        SafeSocketHandle h = s.SafeHandle;
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+            int fd = (int)h.DangerousGetHandle();
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    nint n = Recv(fd, p, buffer.Length, 0);
+                    if (n > 0)
+                    {
+                        received = (int)n;
+                        return 0;
+                    }
+
+                    int errno = n == 0 ? 0 : Marshal.GetLastPInvokeError();
+                    if (errno != EINTR)
+                    {
+                        // Close on another thread shuts the socket down to wake us: that reads as EBADF, not end of stream.
+                        return h.IsClosed ? Errno.EBADF : errno;
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return Errno.EBADF;
+        }
+        finally
+        {
+            if (added)
+            {
+                h.DangerousRelease();
+            }
+        }
+    }
+
+    public static int Send(Socket s, ReadOnlySpan<byte> buffer, out int sent)
+    {
+        sent = 0;
+        SafeSocketHandle h = s.SafeHandle;
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+            int fd = (int)h.DangerousGetHandle();
+            fixed (byte* p = buffer)
+            {
+                while (true)
+                {
+                    nint n = SendNative(fd, p, buffer.Length, MSG_NOSIGNAL);
+                    if (n >= 0)
+                    {
+                        sent = (int)n;
+                        return 0;
+                    }
+
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno != EINTR)
+                    {
+                        return h.IsClosed ? Errno.EBADF : errno;
+                    }
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return Errno.EBADF;
+        }
+        finally
+        {
+            if (added)
+            {
+                h.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Waits for readability or writability; errors and hang-ups count as ready (the next call reports them).</summary>
+    public static int Poll(Socket s, int timeoutMs, SelectMode mode, out bool ready)
+    {
+        ready = false;
+        SafeSocketHandle h = s.SafeHandle;
+        bool added = false;
+        try
+        {
+            h.DangerousAddRef(ref added);
+            var pfd = new PollFd { Fd = (int)h.DangerousGetHandle(), Events = mode == SelectMode.SelectWrite ? POLLOUT : POLLIN };
+            int r = PollNative(&pfd, 1, timeoutMs);
+            if (r < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                return errno == EINTR ? 0 : errno; // interrupted: not ready; the caller's deadline loop polls again
+            }
+
+            if (h.IsClosed || (pfd.Revents & POLLNVAL) != 0)
+            {
+                return Errno.EBADF;
+            }
+
+            ready = r > 0;
+            return 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return Errno.EBADF;
+        }
+        finally
+        {
+            if (added)
+            {
+                h.DangerousRelease();
+            }
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static partial nint Recv(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static partial nint SendNative(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int PollNative(PollFd* fds, nuint count, int timeoutMs);
+}
