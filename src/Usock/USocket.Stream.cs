@@ -15,6 +15,9 @@ public sealed partial class USocket
 
     private int Buffered => _rend - _rstart;
 
+    /// <summary>True when the stream methods hold bytes not handed out yet (a poller counts them as readable).</summary>
+    internal bool HasBufferedData => _rend > _rstart;
+
     /// <summary>Reads bytes, as the module's <c>read([size])</c>.</summary>
     /// <param name="size">How many bytes; negative (the default) reads until end of stream, as <c>readall()</c>.</param>
     /// <returns><paramref name="size"/> bytes, fewer only at end of stream (or, non-blocking, when no more are
