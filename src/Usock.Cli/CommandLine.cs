@@ -2,45 +2,35 @@ using System.CommandLine;
 
 namespace Usock.Cli;
 
-/// <summary>The exit codes of every usock command, as documented in docs/cli.md.</summary>
-internal static class ExitCodes
-{
-    /// <summary>The command did what was asked.</summary>
-    public const int Ok = 0;
-
-    /// <summary>A socket call failed; stderr names the errno.</summary>
-    public const int SocketError = 1;
-
-    /// <summary>The command line was wrong: unknown option, bad value.</summary>
-    public const int Usage = 2;
-
-    /// <summary>The network check failed (the example's checkNet step).</summary>
-    public const int NoNetwork = 3;
-}
-
 /// <summary>Parses, reports usage errors with exit code 2, runs the action, and turns socket errors into one line.</summary>
 internal static class CommandLine
 {
+    /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs the chosen command.</summary>
+    /// <returns>One of <see cref="ExitCodes"/>.</returns>
     public static int Run(RootCommand root, string[] args, TextWriter output, TextWriter error)
     {
         ParseResult parsed = root.Parse(args);
         parsed.InvocationConfiguration.Output = output;
         parsed.InvocationConfiguration.Error = error;
         parsed.InvocationConfiguration.EnableDefaultExceptionHandler = false;
-        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        if (parsed.Errors.Count > 0 && !Help.IsHelp(parsed))
         {
             foreach (System.CommandLine.Parsing.ParseError e in parsed.Errors)
             {
                 error.WriteLine($"usock: {e.Message}");
             }
 
-            error.WriteLine("Try 'usock --help'.");
+            error.WriteLine($"Try '{PathOf(parsed.CommandResult)} --help'.");
             return ExitCodes.Usage;
         }
 
         try
         {
             return parsed.Invoke();
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            return ExitCodes.Interrupted; // Ctrl-C closed the socket under a running call
         }
         catch (UsocketException e)
         {
@@ -49,8 +39,38 @@ internal static class CommandLine
         }
         catch (ArgumentException e)
         {
-            error.WriteLine($"usock: {e.Message}");
+            error.WriteLine($"usock: {Describe(e)}");
             return ExitCodes.Usage;
         }
+    }
+
+    /// <summary>The command as typed, e.g. <c>usock udp send</c>.</summary>
+    private static string PathOf(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? r = result; r is not null; r = r.Parent)
+        {
+            if (r is System.CommandLine.Parsing.CommandResult c)
+            {
+                names.Add(c.Command is RootCommand ? "usock" : c.Command.Name);
+            }
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    /// <summary>An argument error's message without .NET's "(Parameter 'x')" and "Actual value was" tails.</summary>
+    public static string Describe(ArgumentException e)
+    {
+        string message = e.Message;
+        int tail = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        if (tail >= 0)
+        {
+            message = message[..tail];
+        }
+
+        int actual = message.IndexOf("\nActual value was", StringComparison.Ordinal);
+        return (actual >= 0 ? message[..actual] : message).Trim();
     }
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.NetworkInformation;
 using Usock.Examples;
 
-namespace Usock.Cli;
+namespace Usock.Cli.Commands;
 
 /// <summary>
 /// <c>usock example</c>: the usocket module documentation's example, line for line: check the network,
@@ -20,10 +20,14 @@ internal static class ExampleCommand
         var host = new Option<string?>("--host") { Description = "Server to fetch /News from (default: a local server on 127.0.0.1 that the command starts)" };
         var port = new Option<int>("--port") { Description = "Server port", DefaultValueFactory = _ => 80 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds each socket call may wait", DefaultValueFactory = _ => 30 };
-        var command = new Command("example", "Run the usocket documentation's example (network check, resolve, connect, send GET, recv 256 bytes, close).\n\nExample:\n  usock example\n  usock example --host www.tongxinmao.com --port 80")
+        var command = new Command("example", "Run the usocket documentation's example (network check, resolve, connect, send GET, recv 256 bytes, close).")
         {
             host, port, timeout,
         };
+        command.WithExamples("""
+            usock example
+            usock example --host www.tongxinmao.com --port 80
+            """);
         command.SetAction(result => Run(
             result.GetValue(host), result.GetValue(port), result.GetValue(timeout),
             result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
