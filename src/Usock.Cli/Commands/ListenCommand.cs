@@ -1,0 +1,243 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+namespace Usock.Cli.Commands;
+
+/// <summary>
+/// <c>usock listen PORT</c>: a TCP server on a socket made with <see cref="USocket.IPPROTO_TCP_SER"/>, bound to
+/// 127.0.0.1 unless <c>--bind</c> says otherwise. It prints the address it listens on (the real port when 0 was
+/// asked) and each accepted client as the module's <c>accept()</c> tuple. One client: stdin to the client, the
+/// client to stdout (or <c>--echo</c>); <c>--keep</c> serves clients concurrently, a thread each, until Ctrl-C or
+/// <c>--count</c> clients.
+/// </summary>
+internal static class ListenCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
+        Option<string?> bind = Args.Bind();
+        var echo = new Option<bool>("--echo", "-e") { Description = "Send back whatever a client sends (stdin is not read)" };
+        var keep = new Option<bool>("--keep", "-k") { Description = "Keep serving: many clients, concurrently, until Ctrl-C (or --count); stdin goes to every client" };
+        var count = new Option<int>("--count") { Description = "With --keep: exit once this many clients have come and gone", HelpName = "N" };
+        count.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--count must be 0 (no limit) or more.");
+            }
+        });
+        var backlog = new Option<int>("--backlog") { Description = "Connections the system may queue (listen's backlog)", DefaultValueFactory = _ => 5, HelpName = "N" };
+        DurationOption timeout = Duration.Option("--timeout", "Once stdin has ended, how long the client may stay silent before usock closes (0: no limit)", TimeSpan.Zero);
+        var crlf = new Option<bool>("--crlf") { Description = "Send line ends from stdin as \\r\\n" };
+        var command = new Command("listen", "Listen for TCP clients on PORT (IPPROTO_TCP_SER, 127.0.0.1 unless --bind): the client to stdout, stdin to the client; prints 'listening on (address, port)' and each 'accepted (address, port)' on stderr.")
+        {
+            port, bind, echo, keep, count, backlog, timeout.Option, crlf,
+        };
+        command.WithExamples("""
+            usock listen 8080
+            usock listen 0 --echo --keep
+            usock listen 9000 --bind 0.0.0.0 > received.bin
+            """);
+        CommonOptions common = CommonOptions.AddTo(command);
+        command.SetAction(r => Run(
+            common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(echo), r.GetValue(keep),
+            r.GetValue(count), r.GetValue(backlog), timeout.Get(r), r.GetValue(crlf)));
+        return command;
+    }
+
+    private static int Run(Reporter report, int port, string? bind, int? family, bool echo, bool keep, int count, int backlog, TimeSpan timeout, bool crlf)
+    {
+        var clock = Stopwatch.StartNew();
+        string op = "getaddrinfo";
+        USocket? listener = null;
+        try
+        {
+            (int af, string host) = Endpoints.ForBind(bind, family);
+            op = "socket";
+            listener = new USocket(af, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER);
+            using IDisposable ctrlC = Interrupt.OnInterrupt(listener.Close);
+            op = "setsockopt";
+            listener.SetSockOpt(USocket.SOL_SOCKET, USocket.SO_REUSEADDR, 1); // restart over TIME_WAIT, as servers do
+            op = "bind";
+            listener.Bind((host, port));
+            op = "listen";
+            listener.Listen(backlog);
+            report.Listening(listener.GetSockName(), "tcp");
+            op = "accept";
+            return keep
+                ? ServeMany(report, listener, echo, count, crlf, clock)
+                : ServeOne(report, listener, echo, timeout, crlf, clock);
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            return ExitCodes.Interrupted;
+        }
+        catch (UsocketException e)
+        {
+            report.Failed(op, e);
+            return ExitCodes.SocketError;
+        }
+        finally
+        {
+            listener?.Close();
+        }
+    }
+
+    private static int ServeOne(Reporter report, USocket listener, bool echo, TimeSpan timeout, bool crlf, Stopwatch clock)
+    {
+        (USocket conn, string ip, int port) = listener.Accept();
+        listener.Close(); // one client: later ones are refused, as netcat does
+        (string, int) peer = (ip, port);
+        report.Accepted(peer);
+        var session = new Session(conn, peer, report, echo);
+        SessionEnd end = echo
+            ? session.Run(null, null, new Lock(), crlf: false, TimeSpan.Zero)
+            : session.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout);
+        if (end.Error is not null)
+        {
+            report.Failed(end.FailedOp!, end.Error);
+        }
+
+        report.Closed(peer, end.By, session.Sent, session.Received);
+        report.Summary(session.Sent, session.Received, clock.Elapsed);
+        return end.ExitCode;
+    }
+
+    private static int ServeMany(Reporter report, USocket listener, bool echo, int count, bool crlf, Stopwatch clock)
+    {
+        var server = new Server(report, echo);
+        if (!echo)
+        {
+            server.StartBroadcast(Console.OpenStandardInput(), crlf);
+        }
+
+        int accepted = 0;
+        while (count == 0 || accepted < count)
+        {
+            USocket conn;
+            string ip;
+            int port;
+            try
+            {
+                (conn, ip, port) = listener.Accept();
+            }
+            catch (UsocketException) when (Interrupt.Requested)
+            {
+                break;
+            }
+
+            accepted++;
+            report.Accepted((ip, port));
+            server.Start(conn, (ip, port));
+        }
+
+        listener.Close();
+        server.WaitAll();
+        report.Summary(server.Sent, server.Received, clock.Elapsed);
+        return Interrupt.Requested ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+
+    /// <summary>The clients of <c>--keep</c>: a thread and a <see cref="Session"/> each, stdin sent to all.</summary>
+    private sealed class Server(Reporter report, bool echo)
+    {
+        private readonly Lock _gate = new();
+        private readonly Lock _stdout = new();
+        private readonly List<Session> _sessions = [];
+        private readonly List<Thread> _threads = [];
+        private readonly Stream _output = Console.OpenStandardOutput();
+        private long _sent;
+        private long _received;
+
+        public long Sent => Interlocked.Read(ref _sent);
+
+        public long Received => Interlocked.Read(ref _received);
+
+        public void Start(USocket conn, (string Host, int Port) peer)
+        {
+            var session = new Session(conn, peer, report, echo);
+            var thread = new Thread(() => Serve(session)) { IsBackground = true, Name = "usock client " + peer.Port };
+            lock (_gate)
+            {
+                _sessions.Add(session);
+                _threads.Add(thread);
+            }
+
+            thread.Start();
+        }
+
+        public void WaitAll()
+        {
+            Thread[] threads;
+            lock (_gate)
+            {
+                threads = [.. _threads];
+            }
+
+            foreach (Thread t in threads)
+            {
+                t.Join();
+            }
+        }
+
+        public void StartBroadcast(Stream input, bool crlf)
+        {
+            var thread = new Thread(() => Broadcast(input, crlf)) { IsBackground = true, Name = "usock stdin" };
+            thread.Start();
+        }
+
+        private void Serve(Session session)
+        {
+            SessionEnd end = session.Run(null, echo ? null : _output, _stdout, crlf: false, TimeSpan.Zero);
+            if (end.Error is not null)
+            {
+                report.Failed(end.FailedOp!, end.Error);
+            }
+
+            lock (_gate)
+            {
+                _sessions.Remove(session);
+            }
+
+            Interlocked.Add(ref _sent, session.Sent);
+            Interlocked.Add(ref _received, session.Received);
+            report.Closed(session.Peer, end.By, session.Sent, session.Received);
+        }
+
+        private void Broadcast(Stream input, bool crlf)
+        {
+            byte[] buffer = new byte[16 * 1024];
+            LineEndings? endings = crlf ? new LineEndings() : null;
+            int n;
+            try
+            {
+                while ((n = input.Read(buffer)) > 0)
+                {
+                    ReadOnlyMemory<byte> chunk = buffer.AsMemory(0, n);
+                    chunk = endings?.Convert(chunk) ?? chunk;
+                    Session[] targets;
+                    lock (_gate)
+                    {
+                        targets = [.. _sessions];
+                    }
+
+                    foreach (Session s in targets)
+                    {
+                        try
+                        {
+                            s.Send(chunk.Span);
+                        }
+                        catch (UsocketException)
+                        {
+                            // That client is going away; its own session reports how.
+                        }
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // stdin failed: nothing more to send
+            }
+        }
+    }
+}
