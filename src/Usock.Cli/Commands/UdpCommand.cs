@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace Usock.Cli.Commands;
+
+/// <summary>
+/// <c>usock udp</c>: <c>udp send HOST PORT [MESSAGE]</c> sends datagrams (the message, or each line of stdin) with
+/// the module's <c>sendto</c>, and with <c>--reply</c> waits for one answer to each and prints it on stdout;
+/// <c>udp echo PORT</c> is an echo server (<c>recvfrom</c>, then <c>sendto</c> back to the sender).
+/// </summary>
+internal static class UdpCommand
+{
+    private const int MaxDatagram = 65535;
+
+    /// <summary>Builds the command and its two subcommands.</summary>
+    public static Command Create() => new Command("udp", "UDP datagrams: send some (udp send), or run an echo server (udp echo).")
+    {
+        CreateSend(),
+        CreateEcho(),
+    }.WithExamples("""
+        usock udp echo 9000
+        usock udp send --reply 127.0.0.1 9000 ping
+        """);
+
+    private static Command CreateSend()
+    {
+        Argument<string> host = Args.Host("Destination name or IP address");
+        Argument<int> port = Args.Port("Destination port (1..65535)");
+        var message = new Argument<string?>("MESSAGE") { Description = "The datagram to send (UTF-8); without it, each line of stdin is one datagram", Arity = ArgumentArity.ZeroOrOne };
+        var reply = new Option<bool>("--reply", "-r") { Description = "Wait for one reply to each datagram and print it on stdout" };
+        DurationOption timeout = Duration.Option("--timeout", "With --reply: how long to wait for each reply (0: no limit)", TimeSpan.FromSeconds(5));
+        var command = new Command("send", "Send MESSAGE (or each line of stdin) as a datagram to HOST PORT; with --reply, print one reply to each on stdout.")
+        {
+            host, port, message, reply, timeout.Option,
+        };
+        command.WithExamples("""
+            usock udp send 127.0.0.1 9000 hello
+            usock udp send --reply 127.0.0.1 9000 ping
+            printf 'one\ntwo\n' | usock udp send --reply 127.0.0.1 9000
+            """);
+        CommonOptions common = CommonOptions.AddTo(command);
+        command.SetAction(r => Send(
+            common.Begin(r), r.GetValue(host)!, r.GetValue(port), common.Family(r), r.GetValue(message), r.GetValue(reply), timeout.Get(r)));
+        return command;
+    }
+
+    private static Command CreateEcho()
+    {
+        Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
+        Option<string?> bind = Args.Bind();
+        var count = new Option<int>("--count") { Description = "Exit after echoing this many datagrams (0: run until Ctrl-C)", HelpName = "N" };
+        count.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--count must be 0 (no limit) or more.");
+            }
+        });
+        var command = new Command("echo", "Echo every datagram that arrives on PORT (127.0.0.1 unless --bind) back to its sender.")
+        {
+            port, bind, count,
+        };
+        command.WithExamples("""
+            usock udp echo 9000
+            usock udp echo 0 --count 1 --hex
+            """);
+        CommonOptions common = CommonOptions.AddTo(command);
+        command.SetAction(r => Echo(common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(count)));
+        return command;
+    }
+
+    private static int Send(Reporter report, string host, int port, int? family, string? message, bool reply, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        string op = "getaddrinfo";
+        long sent = 0;
+        long received = 0;
+        try
+        {
+            (int af, (string Host, int Port) address) = Endpoints.ForSendTo(host, port, family);
+            op = "socket";
+            using var sock = new USocket(af, USocket.SOCK_DGRAM);
+            using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
+            sock.SetTimeout(Duration.ToSocketTimeout(timeout));
+            Stream output = Console.OpenStandardOutput();
+            IEnumerable<byte[]> datagrams = message is not null ? [Encoding.UTF8.GetBytes(message)] : Lines(Console.OpenStandardInput());
+            foreach (byte[] datagram in datagrams)
+            {
+                op = "sendto";
+                int n = sock.SendTo(datagram, address);
+                report.Traffic(true, address, datagram.AsSpan(0, n), sent);
+                sent += n;
+                if (reply)
+                {
+                    op = "recvfrom";
+                    (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
+                    report.Traffic(false, from, data, received);
+                    received += data.Length;
+                    output.Write(data);
+                    output.Flush();
+                }
+            }
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            return ExitCodes.Interrupted;
+        }
+        catch (UsocketException e)
+        {
+            report.Failed(op, e);
+            return ExitCodes.SocketError;
+        }
+
+        report.Summary(sent, received, clock.Elapsed);
+        return ExitCodes.Ok;
+    }
+
+    private static int Echo(Reporter report, int port, string? bind, int? family, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        string op = "getaddrinfo";
+        long sent = 0;
+        long received = 0;
+        try
+        {
+            (int af, string host) = Endpoints.ForBind(bind, family);
+            op = "socket";
+            using var sock = new USocket(af, USocket.SOCK_DGRAM);
+            using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
+            op = "bind";
+            sock.Bind((host, port));
+            report.Listening(sock.GetSockName(), "udp");
+            for (int echoed = 0; count == 0 || echoed < count; echoed++)
+            {
+                op = "recvfrom";
+                (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
+                report.Traffic(false, from, data, received);
+                received += data.Length;
+                op = "sendto";
+                int n = sock.SendTo(data, from);
+                report.Traffic(true, from, data.AsSpan(0, n), sent);
+                sent += n;
+                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {n} bytes to {PyRepr.Address(from)}"), Paint.Dim);
+            }
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            report.Summary(sent, received, clock.Elapsed);
+            return ExitCodes.Interrupted;
+        }
+        catch (UsocketException e)
+        {
+            report.Failed(op, e);
+            return ExitCodes.SocketError;
+        }
+
+        report.Summary(sent, received, clock.Elapsed);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The lines of <paramref name="input"/>, each with its <c>\n</c> (the last one may lack it).</summary>
+    private static IEnumerable<byte[]> Lines(Stream input)
+    {
+        var line = new MemoryStream();
+        byte[] buffer = new byte[16 * 1024];
+        int n;
+        while ((n = input.Read(buffer)) > 0)
+        {
+            int start = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (buffer[i] == '\n')
+                {
+                    line.Write(buffer, start, i + 1 - start);
+                    yield return line.ToArray();
+                    line.SetLength(0);
+                    start = i + 1;
+                }
+            }
+
+            line.Write(buffer, start, n - start);
+        }
+
+        if (line.Length > 0)
+        {
+            yield return line.ToArray();
+        }
+    }
+}
