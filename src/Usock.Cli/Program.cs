@@ -8,6 +8,13 @@ var root = new RootCommand("""
     """)
 {
     ExampleCommand.Create(),
+    ConnectCommand.Create(),
+    ListenCommand.Create(),
+    UdpCommand.Create(),
+    ResolveCommand.Create(),
+    StateCommand.Create(),
+    SendCommand.Create(),
+    RecvCommand.Create(),
 };
 
 root.HelpName = "usock";
