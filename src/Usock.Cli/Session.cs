@@ -159,8 +159,8 @@ internal sealed class Session
             }
 
             _finished = true;
-            return _failure is { } f ? new SessionEnd("error", f.Op, f.Error)
-                : _interrupted ? new SessionEnd("interrupt")
+            return _interrupted ? new SessionEnd("interrupt")
+                : _failure is { } f ? new SessionEnd("error", f.Op, f.Error)
                 : timedOut ? new SessionEnd("timeout")
                 : new SessionEnd(_readerEnd);
         }
@@ -262,7 +262,7 @@ internal sealed class Session
 
     private void Fail(string op, UsocketException e) => Signal(() =>
     {
-        if (!_finished && _failure is null)
+        if (!_finished && !_interrupted && _failure is null)
         {
             _failure = (op, e);
         }

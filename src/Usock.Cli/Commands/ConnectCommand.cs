@@ -46,10 +46,13 @@ internal static class ConnectCommand
             (int af, (string Host, int Port) address) = Endpoints.ForConnect(host, port, family);
             op = "socket";
             sock = new USocket(af, udp ? USocket.SOCK_DGRAM : USocket.SOCK_STREAM);
-            using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
             sock.SetTimeout(Duration.ToSocketTimeout(timeout));
             op = "connect";
-            sock.Connect(address);
+            using (Interrupt.OnInterrupt(sock.Close))
+            {
+                sock.Connect(address); // Ctrl-C while connecting closes the socket; the session has its own handler
+            }
+
             sock.SetTimeout(null); // the session's two threads block; the drain timeout is the session's
             (string Host, int Port) peer = sock.GetPeerName();
             report.Connected(peer, sock.GetSockName(), udp ? "udp" : "tcp");
