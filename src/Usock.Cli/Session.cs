@@ -184,9 +184,9 @@ internal sealed class Session
                 Interlocked.Add(ref _received, n);
                 if (_echo)
                 {
-                    if (n > 0)
+                    if (n > 0 && !Echo(buffer.AsSpan(0, n)))
                     {
-                        Send(buffer.AsSpan(0, n));
+                        return;
                     }
                 }
                 else if (output is not null && !WriteOut(output, outputGate, buffer.AsSpan(0, n)))
@@ -198,7 +198,7 @@ internal sealed class Session
         }
         catch (UsocketException e)
         {
-            Fail(_echo && e.Errno is Errno.EPIPE ? "send" : "recv", e);
+            Fail("recv", e);
         }
         finally
         {
@@ -240,6 +240,20 @@ internal sealed class Session
         finally
         {
             Signal(() => _writerDone = true);
+        }
+    }
+
+    private bool Echo(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            Send(data);
+            return true;
+        }
+        catch (UsocketException e)
+        {
+            Fail("send", e);
+            return false;
         }
     }
 

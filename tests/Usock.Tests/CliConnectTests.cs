@@ -173,7 +173,7 @@ public class CliConnectTests
         });
         peer.Start();
 
-        CliProcess.Result r = CliProcess.RunWith("hi\n", null, "connect", "-u", "--timeout", "1s", "127.0.0.1", Arg(server.GetSockName().Port));
+        CliProcess.Result r = CliProcess.RunWith("hi\n", null, "connect", "-u", "--timeout", "2s", "127.0.0.1", Arg(server.GetSockName().Port));
 
         Assert.True(peer.Join(CliProcess.Patience));
         Assert.Equal(0, r.ExitCode);
