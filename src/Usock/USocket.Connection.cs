@@ -158,42 +158,9 @@ public sealed partial class USocket
     // `given` is the endpoint of the IPEndPoint overload; otherwise `address` is resolved.
     private void ConnectCore((string Host, int Port) address, IPEndPoint? given)
     {
-        Socket s = Live();
-        bool stream = _socketType == SocketType.Stream;
-        if (stream)
+        if (!MayConnect(out Socket s))
         {
-            if (Profile == UsocketProfile.QuecPython)
-            {
-                if (_connectStarted || _listening)
-                {
-                    throw Error(Errno.EALREADY);
-                }
-            }
-            else
-            {
-                if (_connected || _listening)
-                {
-                    throw Error(Errno.EISCONN);
-                }
-
-                if (_connectError != 0)
-                {
-                    int failed = _connectError; // a non-blocking connect failed while the program watched the state
-                    _connectError = 0;
-                    throw Error(failed);
-                }
-
-                if (_connectPending)
-                {
-                    int done = FinishPendingConnect(s);
-                    if (done == 0)
-                    {
-                        return; // the connect in progress has just completed: success, as the kernel reports it
-                    }
-
-                    throw Error(done);
-                }
-            }
+            return;
         }
 
         IPEndPoint ep;
@@ -201,18 +168,13 @@ public sealed partial class USocket
         {
             ep = given ?? ToEndPoint(address, allowNames: true, nameof(address));
         }
-        catch (UsocketException) when (stream && Profile == UsocketProfile.QuecPython)
+        catch (UsocketException)
         {
-            _connectStarted = true; // the firmware marks the socket before it resolves the name
+            OnLookupFailed();
             throw;
         }
 
-        if (stream && _connectFailed)
-        {
-            s = RenewSocket(s);
-        }
-
-        _connectStarted = true;
+        s = StartingConnect(s);
         Deadline deadline = Deadline.Start(_timeoutMs);
         int e = SocketPal.Connect(s, ep);
         if (e == 0)
@@ -221,9 +183,9 @@ public sealed partial class USocket
             return;
         }
 
-        if (e != Errno.EINPROGRESS || !stream)
+        if (e != Errno.EINPROGRESS || _socketType != SocketType.Stream)
         {
-            _connectFailed = stream;
+            _connectFailed = _socketType == SocketType.Stream;
             throw Error(e);
         }
 
@@ -240,6 +202,70 @@ public sealed partial class USocket
         {
             throw Error(result);
         }
+    }
+
+    /// <summary>
+    /// The profile's rules for a second connect on a stream socket. False when there is nothing left to do: a connect
+    /// in progress has just completed, which the kernel reports as success (POSIX profile).
+    /// </summary>
+    private bool MayConnect(out Socket s)
+    {
+        s = Live();
+        if (_socketType != SocketType.Stream)
+        {
+            return true;
+        }
+
+        if (Profile == UsocketProfile.QuecPython)
+        {
+            return _connectStarted || _listening ? throw Error(Errno.EALREADY) : true;
+        }
+
+        if (_connected || _listening)
+        {
+            throw Error(Errno.EISCONN);
+        }
+
+        if (_connectError != 0)
+        {
+            int failed = _connectError; // a non-blocking connect failed while the program watched the state
+            _connectError = 0;
+            throw Error(failed);
+        }
+
+        if (_connectPending)
+        {
+            int done = FinishPendingConnect(s);
+            return done == 0 ? false : throw Error(done);
+        }
+
+        return true;
+    }
+
+    // The firmware marks a stream socket as connecting before it resolves the name: a failed lookup spends it.
+    private void OnLookupFailed()
+    {
+        if (_socketType == SocketType.Stream && Profile == UsocketProfile.QuecPython)
+        {
+            _connectStarted = true;
+        }
+    }
+
+    // Just before the connect starts: a fresh socket after a failed attempt (POSIX), and the socket marked.
+    private Socket StartingConnect(Socket s)
+    {
+        if (_socketType != SocketType.Stream)
+        {
+            return s;
+        }
+
+        if (_connectFailed)
+        {
+            s = RenewSocket(s);
+        }
+
+        _connectStarted = true;
+        return s;
     }
 
     private void OnConnected(IPEndPoint remote)
