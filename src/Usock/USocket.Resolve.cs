@@ -88,6 +88,35 @@ public sealed partial class USocket
     /// </summary>
     private IPEndPoint ToEndPoint((string Host, int Port) address, bool allowNames, string paramName)
     {
+        IPEndPoint? ep = LiteralEndPoint(address, allowNames, paramName);
+        if (ep is not null)
+        {
+            return ep;
+        }
+
+        ResolveStatus status = Resolver.Resolve(address.Host, _family, out IPAddress[] found);
+        return status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
+    }
+
+    /// <summary>As <see cref="ToEndPoint"/>, with the lookup (if one is needed) not blocking the caller.</summary>
+    private async ValueTask<IPEndPoint> ToEndPointAsync((string Host, int Port) address, string paramName, CancellationToken cancellationToken)
+    {
+        IPEndPoint? ep = LiteralEndPoint(address, allowNames: true, paramName);
+        if (ep is not null)
+        {
+            return ep;
+        }
+
+        (ResolveStatus status, IPAddress[] found) = await Resolver.ResolveAsync(address.Host, _family, cancellationToken).ConfigureAwait(false);
+        return status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
+    }
+
+    /// <summary>
+    /// Checks an address tuple and returns its endpoint when no lookup is needed (<c>""</c> is the wildcard, literals
+    /// must match the family); <c>null</c> for a valid host name, which the caller resolves.
+    /// </summary>
+    private IPEndPoint? LiteralEndPoint((string Host, int Port) address, bool allowNames, string paramName)
+    {
         if (address.Host is null)
         {
             throw new ArgumentNullException(paramName, "The address's host is null.");
@@ -116,13 +145,7 @@ public sealed partial class USocket
         }
 
         CheckHostSyntax(address.Host, paramName);
-        ResolveStatus status = Resolver.Resolve(address.Host, _family, out IPAddress[] found);
-        if (status != ResolveStatus.Ok)
-        {
-            throw LookupError(status, Profile, address.Host);
-        }
-
-        return new IPEndPoint(found[0], address.Port);
+        return null;
     }
 
     private IPEndPoint CheckEndPoint(IPEndPoint endPoint, string paramName)

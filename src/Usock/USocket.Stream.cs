@@ -150,25 +150,12 @@ public sealed partial class USocket
         int scanned = 0;
         while (true)
         {
-            if (Buffered > scanned)
+            if (TryTakeLine(ref scanned, out byte[]? line))
             {
-                int at = _rbuf.AsSpan(_rstart + scanned, Buffered - scanned).IndexOf((byte)'\n');
-                if (at >= 0)
-                {
-                    int length = scanned + at + 1;
-                    return length <= _maxLineLength ? TakeBuffered(length) : throw LineTooLong();
-                }
-
-                scanned = Buffered;
+                return line;
             }
 
-            if (Buffered > _maxLineLength)
-            {
-                throw LineTooLong();
-            }
-
-            // One byte beyond the bound decides: a "\n" or more data make the line too long, end of stream does not.
-            int err = Fill(s, deadline, (int)Math.Min((long)_maxLineLength + 1, int.MaxValue), out int n);
+            int err = Fill(s, deadline, LineFillLimit, out int n);
             if (err == 0 && n > 0)
             {
                 continue;
@@ -181,6 +168,33 @@ public sealed partial class USocket
 
             return err == Errno.EAGAIN ? null : throw Error(err);
         }
+    }
+
+    // ReadLine fills up to one byte beyond the bound: a "\n" or more data there make the line too long, end of
+    // stream does not.
+    private int LineFillLimit => (int)Math.Min((long)_maxLineLength + 1, int.MaxValue);
+
+    /// <summary>
+    /// Hands out a complete buffered line, scanning only bytes not scanned before (<paramref name="scanned"/>).
+    /// False when more data is needed; raises 105 ENOBUFS for a line longer than <see cref="MaxLineLength"/>.
+    /// </summary>
+    private bool TryTakeLine(ref int scanned, out byte[]? line)
+    {
+        line = null;
+        if (Buffered > scanned)
+        {
+            int at = _rbuf.AsSpan(_rstart + scanned, Buffered - scanned).IndexOf((byte)'\n');
+            if (at >= 0)
+            {
+                int length = scanned + at + 1;
+                line = length <= _maxLineLength ? TakeBuffered(length) : throw LineTooLong();
+                return true;
+            }
+
+            scanned = Buffered;
+        }
+
+        return Buffered > _maxLineLength ? throw LineTooLong() : false;
     }
 
     /// <summary>Writes data, as the module's <c>write(buf)</c>: no short writes on a blocking socket.</summary>

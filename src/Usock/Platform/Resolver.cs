@@ -19,28 +19,9 @@ internal static class Resolver
 {
     public static ResolveStatus Resolve(string host, AddressFamily family, out IPAddress[] addresses)
     {
-        if (IPAddress.TryParse(host, out IPAddress? literal))
+        if (TryLocal(host, family, out ResolveStatus status, out addresses))
         {
-            addresses = [literal];
-            return ResolveStatus.Ok;
-        }
-
-        string name = host.TrimEnd('.').ToUpperInvariant();
-        if (name == "LOCALHOST" || name.EndsWith(".LOCALHOST", StringComparison.Ordinal))
-        {
-            addresses = family switch
-            {
-                AddressFamily.InterNetwork => [IPAddress.Loopback],
-                AddressFamily.InterNetworkV6 => [IPAddress.IPv6Loopback],
-                _ => [IPAddress.Loopback, IPAddress.IPv6Loopback],
-            };
-            return ResolveStatus.Ok;
-        }
-
-        if (name == "INVALID" || name.EndsWith(".INVALID", StringComparison.Ordinal) || IsNumericTopLabel(name))
-        {
-            addresses = [];
-            return ResolveStatus.NotFound;
+            return status;
         }
 
         try
@@ -53,6 +34,56 @@ internal static class Resolver
             addresses = [];
             return e.SocketErrorCode == SocketError.TryAgain ? ResolveStatus.TryAgain : ResolveStatus.NotFound;
         }
+    }
+
+    public static async ValueTask<(ResolveStatus Status, IPAddress[] Addresses)> ResolveAsync(string host, AddressFamily family, CancellationToken cancellationToken)
+    {
+        if (TryLocal(host, family, out ResolveStatus status, out IPAddress[] addresses))
+        {
+            return (status, addresses);
+        }
+
+        try
+        {
+            addresses = await Dns.GetHostAddressesAsync(host, family, cancellationToken).ConfigureAwait(false);
+            return (addresses.Length > 0 ? ResolveStatus.Ok : ResolveStatus.NotFound, addresses);
+        }
+        catch (SocketException e)
+        {
+            return (e.SocketErrorCode == SocketError.TryAgain ? ResolveStatus.TryAgain : ResolveStatus.NotFound, []);
+        }
+    }
+
+    // Literals and the special-use names: answered here, without DNS.
+    private static bool TryLocal(string host, AddressFamily family, out ResolveStatus status, out IPAddress[] addresses)
+    {
+        status = ResolveStatus.Ok;
+        if (IPAddress.TryParse(host, out IPAddress? literal))
+        {
+            addresses = [literal];
+            return true;
+        }
+
+        string name = host.TrimEnd('.').ToUpperInvariant();
+        if (name == "LOCALHOST" || name.EndsWith(".LOCALHOST", StringComparison.Ordinal))
+        {
+            addresses = family switch
+            {
+                AddressFamily.InterNetwork => [IPAddress.Loopback],
+                AddressFamily.InterNetworkV6 => [IPAddress.IPv6Loopback],
+                _ => [IPAddress.Loopback, IPAddress.IPv6Loopback],
+            };
+            return true;
+        }
+
+        addresses = [];
+        if (name == "INVALID" || name.EndsWith(".INVALID", StringComparison.Ordinal) || IsNumericTopLabel(name))
+        {
+            status = ResolveStatus.NotFound;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>
