@@ -21,7 +21,7 @@ namespace Usock;
 /// one reader and one writer on two threads is fine, and <see cref="Close"/> from another thread ends a
 /// blocked call with errno 9 EBADF.</para>
 /// </remarks>
-public sealed partial class USocket : IDisposable
+public sealed partial class USocket : IDisposable, IAsyncDisposable
 {
     /// <summary>Address family IPv4 (2).</summary>
     public const int AF_INET = 2;
@@ -246,6 +246,8 @@ public sealed partial class USocket : IDisposable
         _closed = true;
         Socket? s = Interlocked.Exchange(ref _sock, null);
         s?.Dispose();
+        Interlocked.Exchange(ref _readTimer, null)?.Dispose();
+        Interlocked.Exchange(ref _writeTimer, null)?.Dispose();
     }
 
     /// <summary>Same as <see cref="Close"/>.</summary>
