@@ -257,6 +257,97 @@ public class PollerTests
         Assert.Throws<ArgumentOutOfRangeException>("timeout", () => USelect.Select([], [], [], -1));
     }
 
+    // MicroPython tests/net_hosted/connect_poll.py: polling before, during and after connect. The original connects to
+    // a distant host so the connect takes a while; a listener with a full backlog holds it in SYN_SENT here.
+    [Fact]
+    public void MicroPythonConnectPoll_BeforeDuringAfter()
+    {
+        using var s = new USocket();
+        using Poller p = USelect.Poll();
+        p.Register(s);
+        var before = p.Poll(0);
+        Assert.Single(before);
+        Assert.Equal(POLLOUT, before[0].Events & (POLLIN | POLLOUT)); // a new socket is writable (and hung up)
+
+        using var l = new USocket();
+        l.Bind(("127.0.0.1", 0));
+        l.Listen(0);
+        var fillers = new List<USocket>();
+        try
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var f = new USocket();
+                f.SetBlocking(false);
+                Loopback.Raises(Errno.EINPROGRESS, () => f.Connect(l.GetSockName()));
+                fillers.Add(f);
+            }
+
+            Assert.True(Loopback.Eventually(() => fillers.Any(f => f.GetSocketSta() == (int)TcpState.SynSent)));
+            s.SetBlocking(false);
+            Loopback.Raises(Errno.EINPROGRESS, () => s.Connect(l.GetSockName()));
+            Assert.Empty(p.Poll(0)); // during the connection: neither readable nor writable
+        }
+        finally
+        {
+            fillers.ForEach(f => f.Close());
+        }
+
+        using USocket live = Loopback.Listener();
+        using var t = new USocket();
+        p.Register(t);
+        t.Connect(live.GetSockName());
+        p.Unregister(s);
+        var after = p.Poll(1000);
+        Assert.Equal([(t, POLLOUT)], after); // established: writable, nothing else
+    }
+
+    // MicroPython tests/net_hosted/accept_nonblock.py, and the poll loop a non-blocking server runs around it.
+    [Fact]
+    public void MicroPythonAcceptNonblock_ThenPollThenAccept()
+    {
+        using USocket l = Loopback.Listener();
+        l.SetBlocking(false);
+        Loopback.Raises(Errno.EAGAIN, () => l.Accept());
+        using Poller p = USelect.Poll();
+        p.Register(l, POLLIN);
+        using var c = new USocket();
+        c.Connect(l.GetSockName());
+        Assert.Equal([(l, POLLIN)], p.Poll(5000));
+        (USocket conn, string ip, int port) = l.Accept();
+        using (conn)
+        {
+            Assert.Equal(c.GetSockName(), (ip, port));
+        }
+    }
+
+    // MicroPython tests/net_hosted/connect_nonblock_xfer.py, completed with the poll a program uses to know when to send.
+    [Fact]
+    public void MicroPythonConnectNonblockXfer_PollWritableThenTransfer()
+    {
+        using USocket l = Loopback.Listener();
+        using var c = new USocket();
+        c.SetBlocking(false);
+        Loopback.Raises(Errno.EINPROGRESS, () => c.Connect(l.GetSockName()));
+        using Poller p = USelect.Poll();
+        p.Register(c, POLLOUT);
+        Assert.Equal([(c, POLLOUT)], p.Poll(5000));
+        Assert.Equal(4, c.Send("1234"u8));
+        Assert.Equal(4, c.Write("5678"u8));
+        Loopback.Raises(Errno.EAGAIN, () => c.Recv(10));
+        Assert.Null(c.Read(10));
+        (USocket conn, _, _) = l.Accept();
+        using (conn)
+        {
+            conn.SetTimeout(5);
+            Assert.Equal("12345678"u8.ToArray(), conn.Read(8));
+            conn.Send("ok"u8);
+            p.Modify(c, POLLIN);
+            Assert.Equal([(c, POLLIN)], p.Poll(5000));
+            Assert.Equal("ok"u8.ToArray(), c.Recv(10));
+        }
+    }
+
     private static int FreePort()
     {
         using var probe = new USocket();
