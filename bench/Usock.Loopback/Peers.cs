@@ -38,6 +38,10 @@ internal interface IUdp : IDisposable
 
 internal interface IImpl
 {
+    /// <summary>The "many" server: accept <paramref name="n"/> connections after a control connection, echo on all of
+    /// them the way this implementation scales (a poller, async), and report memory per connection when told.</summary>
+    void ServeMany(int n, TextWriter control);
+
     IListener Listen(int backlog);
 
     IConn Connect(int port);
@@ -48,6 +52,53 @@ internal interface IImpl
 /// <summary>Usock, as a program would use it (blocking; POSIX profile, so end of stream reads as empty like the others).</summary>
 internal sealed class UsockImpl : IImpl
 {
+    public void ServeMany(int n, TextWriter control)
+    {
+        using var l = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER, UsocketProfile.Posix);
+        l.Bind(("127.0.0.1", 0));
+        l.Listen(4096);
+        control.WriteLine($"PORT {l.GetSockName().Port}");
+        control.Flush();
+        (USocket ctl, _, _) = l.Accept();
+        Memory.Baseline();
+        l.SetBlocking(false);
+        ctl.SetBlocking(false);
+        using Poller poller = USelect.Poll();
+        poller.Register(l, USelect.POLLIN);
+        poller.Register(ctl, USelect.POLLIN);
+        var conns = new List<USocket>(n);
+        Span<byte> buf = stackalloc byte[512];
+        while (true)
+        {
+            foreach ((USocket s, int _) in poller.IPoll(-1))
+            {
+                if (s == l)
+                {
+                    (USocket c, _, _) = l.Accept();
+                    c.SetBlocking(false);
+                    conns.Add(c);
+                    poller.Register(c, USelect.POLLIN);
+                }
+                else if (s == ctl)
+                {
+                    ctl.RecvInto(buf);
+                    Memory.Report(conns.Count, control);
+                    ctl.Send("K"u8);
+                    conns.ForEach(c => c.Close());
+                    return;
+                }
+                else
+                {
+                    int got = s.RecvInto(buf);
+                    if (got > 0)
+                    {
+                        s.Write(buf[..got]);
+                    }
+                }
+            }
+        }
+    }
+
     public IListener Listen(int backlog)
     {
         var l = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER, UsocketProfile.Posix);
@@ -116,6 +167,76 @@ internal sealed class UsockImpl : IImpl
 /// <summary>Raw System.Net.Sockets.Socket: the baseline.</summary>
 internal sealed class RawImpl : IImpl
 {
+    public void ServeMany(int n, TextWriter control)
+    {
+        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        l.Listen(4096);
+        control.WriteLine($"PORT {((IPEndPoint)l.LocalEndPoint!).Port}");
+        control.Flush();
+        Socket ctl = l.Accept();
+        Memory.Baseline();
+        var conns = new List<Socket>(n);
+        var echoes = new List<Task>(n);
+        var accepting = Task.Run(async () =>
+        {
+            while (true)
+            {
+                Socket c;
+                try
+                {
+                    c = await l.AcceptAsync();
+                }
+                catch (Exception)
+                {
+                    return;
+                }
+
+                lock (conns)
+                {
+                    conns.Add(c);
+                }
+
+                echoes.Add(Echo(c));
+            }
+        });
+        ctl.Receive(new byte[1]);
+        int count;
+        lock (conns)
+        {
+            count = conns.Count;
+        }
+
+        Memory.Report(count, control);
+        ctl.Send("K"u8);
+        lock (conns)
+        {
+            conns.ForEach(c => c.Dispose());
+        }
+
+        static async Task Echo(Socket c)
+        {
+            var buf = new byte[512];
+            try
+            {
+                while (true)
+                {
+                    int got = await c.ReceiveAsync(buf, SocketFlags.None);
+                    if (got == 0)
+                    {
+                        return;
+                    }
+
+                    await c.SendAsync(buf.AsMemory(0, got), SocketFlags.None);
+                }
+            }
+            catch (Exception)
+            {
+                // closed at the end
+            }
+        }
+    }
+
     public IListener Listen(int backlog)
     {
         var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
@@ -237,5 +358,40 @@ internal sealed class RawImpl : IImpl
         }
 
         public void Dispose() => s.Dispose();
+    }
+}
+
+/// <summary>Server memory per connection: RSS and managed heap after the connections, against before.</summary>
+internal static class Memory
+{
+    private static long s_rss;
+    private static long s_heap;
+
+    public static void Baseline()
+    {
+        s_heap = GC.GetTotalMemory(forceFullCollection: true);
+        s_rss = Rss();
+    }
+
+    public static void Report(int connections, TextWriter control)
+    {
+        long heap = GC.GetTotalMemory(forceFullCollection: true);
+        long rss = Rss();
+        control.WriteLine($"NOTE {connections} connections: managed heap {(heap - s_heap) / Math.Max(connections, 1)} B/conn, RSS {(rss - s_rss) / Math.Max(connections, 1)} B/conn");
+        control.WriteLine($"RESULT {(rss - s_rss) / 1024.0 / Math.Max(connections, 1):F2}");
+        control.Flush();
+    }
+
+    private static long Rss()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            }
+        }
+
+        return 0;
     }
 }

@@ -22,7 +22,7 @@ if (args.Length >= 1 && args[0] == "client")
 
 if (args.Length >= 1 && args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: Usock.Loopback [--repeat N] [--pin CPU] [--quick] [--scenarios bulk,pingpong,connect,udp,lines] [--impls usock,raw,cpython,usock-portable] [--markdown FILE]");
+    Console.WriteLine("usage: Usock.Loopback [--repeat N] [--pin CPU] [--quick] [--scenarios bulk,pingpong,connect,udp,lines,many] [--impls usock,raw,cpython,usock-portable] [--markdown FILE]");
     return 0;
 }
 
@@ -134,6 +134,11 @@ double RunOnce(string impl, string scenario)
     if (client.ExitCode != 0 || server.ExitCode != 0)
     {
         throw new InvalidOperationException($"{impl} {scenario} failed: client {client.ExitCode} {client.StandardError.ReadToEnd()} server {server.ExitCode} {server.StandardError.ReadToEnd()}");
+    }
+
+    foreach (string note in (clientOut + serverOut).Split('\n').Where(l => l.StartsWith("NOTE ", StringComparison.Ordinal)))
+    {
+        Console.WriteLine($"    {impl}: {note[5..]}");
     }
 
     string line = (clientOut + serverOut).Split('\n').First(l => l.StartsWith("RESULT ", StringComparison.Ordinal));

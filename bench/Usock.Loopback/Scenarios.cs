@@ -9,7 +9,7 @@ namespace Usock.Loopback;
 /// </summary>
 internal static class Scenarios
 {
-    public static readonly string[] All = ["bulk", "pingpong", "connect", "udp", "lines"];
+    public static readonly string[] All = ["bulk", "pingpong", "connect", "udp", "lines", "many"];
 
     public static string Unit(string scenario) => scenario switch
     {
@@ -18,14 +18,21 @@ internal static class Scenarios
         "connect" => "cycles/s",
         "udp" => "rt/s",
         "lines" => "lines/s",
+        "many" => "KiB RSS/conn",
         _ => throw new ArgumentException($"unknown scenario {scenario}"),
     };
 
     /// <summary>True when a bigger figure is better.</summary>
-    public static bool HigherIsBetter(string scenario) => scenario != "pingpong";
+    public static bool HigherIsBetter(string scenario) => scenario is not ("pingpong" or "many");
 
     public static void Serve(IImpl impl, string scenario, Sizes z, TextWriter control)
     {
+        if (scenario == "many")
+        {
+            impl.ServeMany(z.Connections, control);
+            return;
+        }
+
         if (scenario == "udp")
         {
             using IUdp u = impl.Udp();
@@ -195,6 +202,35 @@ internal static class Scenarios
                     break;
                 }
 
+            case "many":
+                {
+                    using IConn ctl = impl.Connect(port);
+                    var conns = new List<IConn>(z.Connections);
+                    var msg = new byte[64];
+                    for (int i = 0; i < z.Connections; i++)
+                    {
+                        conns.Add(impl.Connect(port));
+                    }
+
+                    foreach (IConn c in conns)
+                    {
+                        c.SendAll(msg);
+                    }
+
+                    foreach (IConn c in conns)
+                    {
+                        if (c.ReadExactly(msg) != msg.Length)
+                        {
+                            throw new InvalidOperationException("many: a connection did not echo");
+                        }
+                    }
+
+                    ctl.SendAll([(byte)'M']);
+                    ctl.ReadExactly(new byte[1]);
+                    conns.ForEach(c => c.Dispose());
+                    break;
+                }
+
             case "lines":
                 {
                     using IConn c = impl.Connect(port);
@@ -228,13 +264,13 @@ internal static class Scenarios
 }
 
 /// <summary>How much work each scenario does.</summary>
-internal sealed record Sizes(long BulkBytes, int RoundTrips, int Cycles, int Datagrams, long Lines)
+internal sealed record Sizes(long BulkBytes, int RoundTrips, int Cycles, int Datagrams, long Lines, int Connections)
 {
-    public static readonly Sizes Full = new(1L << 30, 20_000, 5_000, 20_000, 1_000_000);
+    public static readonly Sizes Full = new(1L << 30, 20_000, 5_000, 20_000, 1_000_000, 5_000);
 
-    public static readonly Sizes Quick = new(64L << 20, 2_000, 500, 2_000, 100_000);
+    public static readonly Sizes Quick = new(64L << 20, 2_000, 500, 2_000, 100_000, 500);
 
-    public string Args => $"{BulkBytes} {RoundTrips} {Cycles} {Datagrams} {Lines}";
+    public string Args => $"{BulkBytes} {RoundTrips} {Cycles} {Datagrams} {Lines} {Connections}";
 
-    public static Sizes Parse(string[] a, int at) => new(long.Parse(a[at]), int.Parse(a[at + 1]), int.Parse(a[at + 2]), int.Parse(a[at + 3]), long.Parse(a[at + 4]));
+    public static Sizes Parse(string[] a, int at) => new(long.Parse(a[at]), int.Parse(a[at + 1]), int.Parse(a[at + 2]), int.Parse(a[at + 3]), long.Parse(a[at + 4]), int.Parse(a[at + 5]));
 }

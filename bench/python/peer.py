@@ -1,13 +1,58 @@
 #!/usr/bin/env python3
 """CPython's socket module running the same scenarios as bench/Usock.Loopback (see docs/performance.md).
 
-usage: peer.py serve SCENARIO BULK RT CYCLES DGRAMS LINES
-       peer.py client SCENARIO PORT BULK RT CYCLES DGRAMS LINES
+usage: peer.py serve SCENARIO BULK RT CYCLES DGRAMS LINES CONNECTIONS
+       peer.py client SCENARIO PORT BULK RT CYCLES DGRAMS LINES CONNECTIONS
 """
 import os
+import selectors
 import socket
 import sys
 import time
+
+
+def rss():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def serve_many(n):
+    out = sys.stdout
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    l.bind(("127.0.0.1", 0))
+    l.listen(4096)
+    out.write("PORT %d\n" % l.getsockname()[1]); out.flush()
+    ctl, _ = l.accept()
+    base = rss()
+    l.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(l, selectors.EVENT_READ)
+    sel.register(ctl, selectors.EVENT_READ)
+    conns = []
+    while True:
+        for key, _ in sel.select():
+            s = key.fileobj
+            if s is l:
+                c, _ = l.accept()
+                c.setblocking(False)
+                conns.append(c)
+                sel.register(c, selectors.EVENT_READ)
+            elif s is ctl:
+                ctl.recv(1)
+                per = (rss() - base) / max(len(conns), 1)
+                out.write("NOTE %d connections: RSS %d B/conn\n" % (len(conns), per))
+                out.write("RESULT %.2f\n" % (per / 1024)); out.flush()
+                ctl.sendall(b"K")
+                for c in conns:
+                    c.close()
+                return
+            else:
+                data = s.recv(512)
+                if data:
+                    s.send(data)
 
 
 def read_exactly(s, view):
@@ -24,8 +69,11 @@ def send_all(s, data):
     s.sendall(data)
 
 
-def serve(scenario, bulk, rts, cycles, dgrams, lines):
+def serve(scenario, bulk, rts, cycles, dgrams, lines, connections):
     out = sys.stdout
+    if scenario == "many":
+        serve_many(connections)
+        return
     if scenario == "udp":
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         u.bind(("127.0.0.1", 0))
@@ -90,9 +138,24 @@ def serve(scenario, bulk, rts, cycles, dgrams, lines):
         raise SystemExit("unknown scenario " + scenario)
 
 
-def client(scenario, port, bulk, rts, cycles, dgrams, lines):
+def client(scenario, port, bulk, rts, cycles, dgrams, lines, connections):
     out = sys.stdout
     addr = ("127.0.0.1", port)
+    if scenario == "many":
+        ctl = socket.create_connection(addr)
+        conns = [socket.create_connection(addr) for _ in range(connections)]
+        msg = bytes(64)
+        for c in conns:
+            c.sendall(msg)
+        view = memoryview(bytearray(64))
+        for c in conns:
+            if read_exactly(c, view) != 64:
+                raise SystemExit("many: a connection did not echo")
+        ctl.sendall(b"M")
+        ctl.recv(1)
+        for c in conns:
+            c.close()
+        return
     if scenario == "bulk":
         s = socket.create_connection(addr)
         chunk = os.urandom(64 * 1024)
@@ -150,9 +213,9 @@ def client(scenario, port, bulk, rts, cycles, dgrams, lines):
 def main(argv):
     role, scenario = argv[1], argv[2]
     if role == "serve":
-        serve(scenario, *map(int, argv[3:8]))
+        serve(scenario, *map(int, argv[3:9]))
     else:
-        client(scenario, int(argv[3]), *map(int, argv[4:9]))
+        client(scenario, int(argv[3]), *map(int, argv[4:10]))
 
 
 if __name__ == "__main__":
