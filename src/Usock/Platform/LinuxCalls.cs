@@ -22,83 +22,53 @@ internal static unsafe partial class LinuxCalls
     public static int Receive(Socket s, Span<byte> buffer, out int received)
     {
         received = 0;
-        SafeSocketHandle h = s.SafeHandle;
-        bool added = false;
-        try
-        {
-            h.DangerousAddRef(ref added);
-            int fd = (int)h.DangerousGetHandle();
-            fixed (byte* p = buffer)
-            {
-                while (true)
-                {
-                    nint n = Recv(fd, p, buffer.Length, 0);
-                    if (n > 0)
-                    {
-                        received = (int)n;
-                        return 0;
-                    }
-
-                    int errno = n == 0 ? 0 : Marshal.GetLastPInvokeError();
-                    if (errno != EINTR)
-                    {
-                        // Close on another thread shuts the socket down to wake us: that reads as EBADF, not end of stream.
-                        return h.IsClosed ? Errno.EBADF : errno;
-                    }
-                }
-            }
-        }
-        catch (ObjectDisposedException)
+        using var fd = new Lease(s);
+        if (!fd.Held)
         {
             return Errno.EBADF;
         }
-        finally
+
+        fixed (byte* p = buffer)
         {
-            if (added)
+            nint n;
+            while ((n = Recv(fd.Value, p, buffer.Length, 0)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
             {
-                h.DangerousRelease();
             }
+
+            if (n > 0)
+            {
+                received = (int)n;
+                return 0;
+            }
+
+            // Close on another thread shuts the socket down to wake us: that reads as EBADF, not end of stream.
+            return fd.Closed ? Errno.EBADF : n == 0 ? 0 : Marshal.GetLastPInvokeError();
         }
     }
 
     public static int Send(Socket s, ReadOnlySpan<byte> buffer, out int sent)
     {
         sent = 0;
-        SafeSocketHandle h = s.SafeHandle;
-        bool added = false;
-        try
-        {
-            h.DangerousAddRef(ref added);
-            int fd = (int)h.DangerousGetHandle();
-            fixed (byte* p = buffer)
-            {
-                while (true)
-                {
-                    nint n = SendNative(fd, p, buffer.Length, MSG_NOSIGNAL);
-                    if (n >= 0)
-                    {
-                        sent = (int)n;
-                        return 0;
-                    }
-
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno != EINTR)
-                    {
-                        return h.IsClosed ? Errno.EBADF : errno;
-                    }
-                }
-            }
-        }
-        catch (ObjectDisposedException)
+        using var fd = new Lease(s);
+        if (!fd.Held)
         {
             return Errno.EBADF;
         }
-        finally
+
+        fixed (byte* p = buffer)
         {
-            if (added)
+            nint n;
+            while ((n = SendNative(fd.Value, p, buffer.Length, MSG_NOSIGNAL)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
             {
-                h.DangerousRelease();
             }
+
+            if (n >= 0)
+            {
+                sent = (int)n;
+                return 0;
+            }
+
+            return fd.Closed ? Errno.EBADF : Marshal.GetLastPInvokeError();
         }
     }
 
@@ -106,38 +76,61 @@ internal static unsafe partial class LinuxCalls
     public static int Poll(Socket s, int timeoutMs, SelectMode mode, out bool ready)
     {
         ready = false;
-        SafeSocketHandle h = s.SafeHandle;
-        bool added = false;
-        try
-        {
-            h.DangerousAddRef(ref added);
-            var pfd = new PollFd { Fd = (int)h.DangerousGetHandle(), Events = mode == SelectMode.SelectWrite ? POLLOUT : POLLIN };
-            int r = PollNative(&pfd, 1, timeoutMs);
-            if (r < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                return errno == EINTR ? 0 : errno; // interrupted: not ready; the caller's deadline loop polls again
-            }
-
-            if (h.IsClosed || (pfd.Revents & POLLNVAL) != 0)
-            {
-                return Errno.EBADF;
-            }
-
-            ready = r > 0;
-            return 0;
-        }
-        catch (ObjectDisposedException)
+        using var fd = new Lease(s);
+        if (!fd.Held)
         {
             return Errno.EBADF;
         }
-        finally
+
+        var pfd = new PollFd { Fd = fd.Value, Events = mode == SelectMode.SelectWrite ? POLLOUT : POLLIN };
+        int r = PollNative(&pfd, 1, timeoutMs);
+        if (r < 0)
         {
-            if (added)
+            int errno = Marshal.GetLastPInvokeError();
+            return errno == EINTR ? 0 : errno; // interrupted: not ready; the caller's deadline loop polls again
+        }
+
+        if (fd.Closed || (pfd.Revents & POLLNVAL) != 0)
+        {
+            return Errno.EBADF;
+        }
+
+        ready = r > 0;
+        return 0;
+    }
+
+    /// <summary>
+    /// The socket's descriptor, kept open for the length of one call: a Close on another thread waits for the release
+    /// (after shutting the socket down to wake the call), so the number is never reused under us.
+    /// </summary>
+    private ref struct Lease
+    {
+        private readonly SafeSocketHandle? _handle;
+
+        public Lease(Socket s)
+        {
+            try
             {
-                h.DangerousRelease();
+                SafeSocketHandle h = s.SafeHandle;
+                bool added = false;
+                h.DangerousAddRef(ref added);
+                _handle = added ? h : null;
+                Value = added ? (int)h.DangerousGetHandle() : -1;
+            }
+            catch (ObjectDisposedException)
+            {
+                _handle = null;
+                Value = -1;
             }
         }
+
+        public readonly int Value { get; }
+
+        public readonly bool Held => _handle is not null;
+
+        public readonly bool Closed => _handle is null || _handle.IsClosed;
+
+        public readonly void Dispose() => _handle?.DangerousRelease();
     }
 
     [StructLayout(LayoutKind.Sequential)]

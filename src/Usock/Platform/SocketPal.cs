@@ -9,116 +9,29 @@ namespace Usock.Platform;
 /// throwing for a network error; .NET's <see cref="SocketError"/> goes through the one table in
 /// <see cref="Errno"/>. A closed socket reads as <see cref="Errno.EBADF"/>, a connect that has started as
 /// <see cref="Errno.EINPROGRESS"/>. Everything above this class sees errors as values; <see cref="USocket"/>
-/// turns them into exceptions.
+/// turns them into exceptions. On Linux the hot calls (receive, send, poll) go to <see cref="LinuxCalls"/>.
 /// </summary>
 internal static partial class SocketPal
 {
     public static int Create(AddressFamily family, SocketType type, ProtocolType protocol, out Socket? socket)
     {
-        try
-        {
-            socket = new Socket(family, type, protocol);
-            return 0;
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.ProtocolNotSupported && type == SocketType.Raw
-            && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
+        int e = Guard(() => new Socket(family, type, protocol), out socket);
+        if (e == Errno.EPROTONOSUPPORT && type == SocketType.Raw && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
         {
             // .NET maps only a few protocol numbers for raw sockets (ICMP, IGMP, ICMPv6, RAW); the kernel takes any.
             return CreateRawLinux(family, (int)protocol, out socket);
         }
-        catch (SocketException e)
-        {
-            socket = null;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
+
+        return e;
     }
 
-    private static int CreateRawLinux(AddressFamily family, int protocol, out Socket? socket)
-    {
-        const int SockRaw = 3, SockCloexec = 0x80000;
-        socket = null;
-        int fd = NativeSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, SockRaw | SockCloexec, protocol);
-        if (fd < 0)
-        {
-            return Marshal.GetLastPInvokeError(); // Linux's errno numbers are Usock's
-        }
+    public static int SetBlocking(Socket s, bool blocking) => Guard(() => s.Blocking = blocking);
 
-        socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        return 0;
-    }
+    public static int Bind(Socket s, EndPoint endPoint) => Guard(() => s.Bind(endPoint));
 
-    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
-    private static partial int NativeSocket(int domain, int type, int protocol);
+    public static int Listen(Socket s, int backlog) => Guard(() => s.Listen(backlog));
 
-    public static int SetBlocking(Socket s, bool blocking)
-    {
-        try
-        {
-            s.Blocking = blocking;
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
-    }
-
-    public static int Bind(Socket s, EndPoint endPoint)
-    {
-        try
-        {
-            s.Bind(endPoint);
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
-    }
-
-    public static int Listen(Socket s, int backlog)
-    {
-        try
-        {
-            s.Listen(backlog);
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
-    }
-
-    public static int Accept(Socket s, out Socket? accepted)
-    {
-        try
-        {
-            accepted = s.Accept();
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            accepted = null;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            accepted = null;
-            return Errno.EBADF;
-        }
-    }
+    public static int Accept(Socket s, out Socket? accepted) => Guard(s.Accept, out accepted);
 
     /// <summary>Starts or completes a connect; a non-blocking start returns <see cref="Errno.EINPROGRESS"/>.</summary>
     public static int Connect(Socket s, EndPoint endPoint)
@@ -128,36 +41,25 @@ internal static partial class SocketPal
             s.Connect(endPoint);
             return 0;
         }
-        catch (SocketException e)
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock)
         {
-            return e.SocketErrorCode is SocketError.InProgress or SocketError.WouldBlock ? Errno.EINPROGRESS : Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
+            return Errno.EINPROGRESS;
         }
         catch (InvalidOperationException)
         {
-            // .NET refuses Connect on a listening socket; the kernel says EINVAL.
-            return Errno.EINVAL;
+            return Errno.EINVAL; // .NET refuses Connect on a listening socket; the kernel says EINVAL
+        }
+        catch (Exception e) when (ToErrno(e) is int errno)
+        {
+            return errno;
         }
     }
 
     /// <summary>The pending error of a socket (SO_ERROR), cleared by reading it.</summary>
     public static int TakePendingError(Socket s)
     {
-        try
-        {
-            return Errno.FromSocketError((SocketError)(int)s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!);
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
+        int e = Guard(() => (int)s.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!, out int pending);
+        return e != 0 ? e : Errno.FromSocketError((SocketError)pending);
     }
 
     public static int Receive(Socket s, Span<byte> buffer, out int received)
@@ -186,15 +88,10 @@ internal static partial class SocketPal
             received = s.ReceiveFrom(buffer, SocketFlags.None, from);
             return 0;
         }
-        catch (SocketException e)
+        catch (Exception e) when (ToErrno(e) is int errno)
         {
             received = 0;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            received = 0;
-            return Errno.EBADF;
+            return errno;
         }
     }
 
@@ -224,15 +121,10 @@ internal static partial class SocketPal
             sent = s.SendTo(buffer, SocketFlags.None, to);
             return 0;
         }
-        catch (SocketException e)
+        catch (Exception e) when (ToErrno(e) is int errno)
         {
             sent = 0;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            sent = 0;
-            return Errno.EBADF;
+            return errno;
         }
     }
 
@@ -249,108 +141,28 @@ internal static partial class SocketPal
             ready = s.Poll(timeoutMs < 0 ? -1 : checked(timeoutMs * 1000), mode);
             return 0;
         }
-        catch (SocketException e)
+        catch (Exception e) when (ToErrno(e) is int errno)
         {
             ready = false;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            ready = false;
-            return Errno.EBADF;
+            return errno;
         }
     }
 
-    public static int Shutdown(Socket s, SocketShutdown how)
-    {
-        try
-        {
-            s.Shutdown(how);
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
-    }
+    public static int Shutdown(Socket s, SocketShutdown how) => Guard(() => s.Shutdown(how));
 
-    public static int GetLocalEndPoint(Socket s, out IPEndPoint? endPoint)
-    {
-        try
-        {
-            endPoint = s.LocalEndPoint as IPEndPoint;
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            endPoint = null;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            endPoint = null;
-            return Errno.EBADF;
-        }
-    }
+    public static int GetLocalEndPoint(Socket s, out IPEndPoint? endPoint) => Guard(() => s.LocalEndPoint as IPEndPoint, out endPoint);
 
     public static int GetRemoteEndPoint(Socket s, out IPEndPoint? endPoint)
     {
-        try
-        {
-            endPoint = s.RemoteEndPoint as IPEndPoint;
-            return endPoint is null ? Errno.ENOTCONN : 0;
-        }
-        catch (SocketException e)
-        {
-            endPoint = null;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            endPoint = null;
-            return Errno.EBADF;
-        }
+        int e = Guard(() => s.RemoteEndPoint as IPEndPoint, out endPoint);
+        return e == 0 && endPoint is null ? Errno.ENOTCONN : e;
     }
 
-    public static int SetOption(Socket s, SocketOptionLevel level, SocketOptionName name, int value)
-    {
-        try
-        {
-            s.SetSocketOption(level, name, value);
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
-    }
+    public static int SetOption(Socket s, SocketOptionLevel level, SocketOptionName name, int value) =>
+        Guard(() => s.SetSocketOption(level, name, value));
 
-    public static int SetRawOption(Socket s, int level, int name, int value)
-    {
-        try
-        {
-            Span<byte> bytes = stackalloc byte[sizeof(int)];
-            BitConverter.TryWriteBytes(bytes, value);
-            s.SetRawSocketOption(level, name, bytes);
-            return 0;
-        }
-        catch (SocketException e)
-        {
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Errno.EBADF;
-        }
-    }
+    public static int SetRawOption(Socket s, int level, int name, int value) =>
+        Guard(() => s.SetRawSocketOption(level, name, BitConverter.GetBytes(value)));
 
     public static int GetRawOption(Socket s, int level, int name, Span<byte> value, out int length)
     {
@@ -359,15 +171,62 @@ internal static partial class SocketPal
             length = s.GetRawSocketOption(level, name, value);
             return 0;
         }
-        catch (SocketException e)
+        catch (Exception e) when (ToErrno(e) is int errno)
         {
             length = 0;
-            return Errno.FromSocketError(e.SocketErrorCode);
-        }
-        catch (ObjectDisposedException)
-        {
-            length = 0;
-            return Errno.EBADF;
+            return errno;
         }
     }
+
+    // The one place that turns what .NET throws for a socket call into an errno; anything else is a bug and passes.
+    private static int? ToErrno(Exception e) => e switch
+    {
+        SocketException se => Errno.FromSocketError(se.SocketErrorCode),
+        ObjectDisposedException => Errno.EBADF,
+        _ => null,
+    };
+
+    private static int Guard(Action call)
+    {
+        try
+        {
+            call();
+            return 0;
+        }
+        catch (Exception e) when (ToErrno(e) is int errno)
+        {
+            return errno;
+        }
+    }
+
+    private static int Guard<T>(Func<T> call, out T? result)
+    {
+        try
+        {
+            result = call();
+            return 0;
+        }
+        catch (Exception e) when (ToErrno(e) is int errno)
+        {
+            result = default;
+            return errno;
+        }
+    }
+
+    private static int CreateRawLinux(AddressFamily family, int protocol, out Socket? socket)
+    {
+        const int SockRaw = 3, SockCloexec = 0x80000;
+        socket = null;
+        int fd = NativeSocket(family == AddressFamily.InterNetworkV6 ? 10 : 2, SockRaw | SockCloexec, protocol);
+        if (fd < 0)
+        {
+            return Marshal.GetLastPInvokeError(); // Linux's errno numbers are Usock's
+        }
+
+        socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+        return 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    private static partial int NativeSocket(int domain, int type, int protocol);
 }
