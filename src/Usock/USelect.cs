@@ -41,11 +41,11 @@ public static class USelect
         USocket[] r = [.. readable], w = [.. writable], x = [.. exceptional];
         using var poller = new Poller();
         var interest = new Dictionary<USocket, int>();
-        foreach ((USocket[] list, int events) in new[] { (r, POLLIN), (w, POLLOUT), (x, 0) })
+        foreach ((USocket[] list, int events, string name) in new[] { (r, POLLIN, nameof(readable)), (w, POLLOUT, nameof(writable)), (x, 0, nameof(exceptional)) })
         {
             foreach (USocket s in list)
             {
-                ArgumentNullException.ThrowIfNull(s, nameof(readable));
+                ArgumentNullException.ThrowIfNull(s, name);
                 interest[s] = interest.GetValueOrDefault(s) | events;
             }
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using Usock.Platform;
@@ -75,10 +76,25 @@ public sealed partial class USocket
 
     private static void CheckHostSyntax(string host, string paramName)
     {
-        if (!IPAddress.TryParse(host, out _) && !Resolver.IsValidHostName(host))
+        if (!TryParseLiteral(host, out _) && !Resolver.IsValidHostName(host))
         {
             throw new ArgumentException($"'{host}' is neither an IP address nor a valid host name.", paramName);
         }
+    }
+
+    /// <summary>
+    /// An IP literal, as the module takes it. <see cref="IPAddress.TryParse(string, out IPAddress)"/> also accepts the
+    /// URL forms <c>"[::1]"</c> and <c>"[::1]:80"</c> (dropping the port without a word): neither is an IP address.
+    /// </summary>
+    private static bool TryParseLiteral(string host, [NotNullWhen(true)] out IPAddress? address)
+    {
+        if (host.Contains('[', StringComparison.Ordinal) || host.Contains(']', StringComparison.Ordinal))
+        {
+            address = null;
+            return false;
+        }
+
+        return IPAddress.TryParse(host, out address);
     }
 
     /// <summary>
@@ -128,7 +144,7 @@ public sealed partial class USocket
             return new IPEndPoint(WildcardAddress, address.Port);
         }
 
-        if (IPAddress.TryParse(address.Host, out IPAddress? literal))
+        if (TryParseLiteral(address.Host, out IPAddress? literal))
         {
             if (literal.AddressFamily != _family)
             {

@@ -128,6 +128,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int? ReadInto(byte[] buffer, int nbytes = -1)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(buffer);
         return ReadInto(buffer.AsSpan(), nbytes);
     }
@@ -222,6 +223,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int? Write(byte[] buffer)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(buffer);
         return Write(buffer.AsSpan());
     }
@@ -233,6 +235,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int? Write(string text)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(text);
         using Utf8 bytes = new(text);
         return Write(bytes.Span);

@@ -39,6 +39,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int Send(byte[] data)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(data);
         return Send(data.AsSpan());
     }
@@ -50,6 +51,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int Send(string data)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(data);
         using Utf8 bytes = new(data);
         return Send(bytes.Span);
@@ -85,6 +87,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public void SendAll(byte[] data)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(data);
         SendAll(data.AsSpan());
     }
@@ -95,6 +98,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public void SendAll(string data)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(data);
         using Utf8 bytes = new(data);
         SendAll(bytes.Span);
@@ -123,6 +127,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int SendTo(byte[] data, (string Host, int Port) address)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(data);
         return SendTo(data.AsSpan(), address);
     }
@@ -135,6 +140,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int SendTo(string data, (string Host, int Port) address)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(data);
         using Utf8 bytes = new(data);
         return SendTo(bytes.Span, address);
@@ -281,6 +287,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for the span overload.</exception>
     public int RecvInto(byte[] buffer)
     {
+        Live();
         ArgumentNullException.ThrowIfNull(buffer);
         return RecvInto(buffer.AsSpan());
     }

@@ -62,6 +62,7 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     public const int DefaultMaxReadAllBytes = 16 * 1024 * 1024;
 
     private static int s_defaultProfile = (int)UsocketProfile.QuecPython;
+    private static ILogger s_defaultLogger = NullLogger.Instance;
 
     private readonly AddressFamily _family;
     private readonly SocketType _socketType;
@@ -83,6 +84,7 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     private IPEndPoint? _remote;
     private int _maxLineLength = DefaultMaxLineLength;
     private int _maxReadAllBytes = DefaultMaxReadAllBytes;
+    private ILogger _logger = DefaultLogger;
 
     /// <summary>Creates a socket, as the module's <c>socket(af, type, proto)</c>.</summary>
     /// <param name="af"><see cref="AF_INET"/> or <see cref="AF_INET6"/>.</param>
@@ -185,7 +187,12 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The logger for the device profile's warnings (an ignored socket option). Defaults to none.</summary>
-    public static ILogger DefaultLogger { get; set; } = NullLogger.Instance;
+    /// <exception cref="ArgumentNullException">The value is null (use <see cref="NullLogger.Instance"/> for none).</exception>
+    public static ILogger DefaultLogger
+    {
+        get => Volatile.Read(ref s_defaultLogger);
+        set => Volatile.Write(ref s_defaultLogger, value ?? throw new ArgumentNullException(nameof(value)));
+    }
 
     /// <summary>This socket's behaviour profile.</summary>
     public UsocketProfile Profile { get; }
@@ -200,7 +207,12 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     public int Proto { get; }
 
     /// <summary>Where this socket logs warnings; starts as <see cref="DefaultLogger"/>.</summary>
-    public ILogger Logger { get; set; } = DefaultLogger;
+    /// <exception cref="ArgumentNullException">The value is null (use <see cref="NullLogger.Instance"/> for none).</exception>
+    public ILogger Logger
+    {
+        get => _logger;
+        set => _logger = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <summary>True once <see cref="Close"/> has run.</summary>
     public bool IsClosed => _closed;
@@ -258,7 +270,8 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     /// </summary>
     /// <param name="how"><see cref="SHUT_RD"/>, <see cref="SHUT_WR"/> or <see cref="SHUT_RDWR"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="how"/> is not 0, 1 or 2.</exception>
-    /// <exception cref="UsocketException">9 EBADF when closed; 107 ENOTCONN when not connected.</exception>
+    /// <exception cref="UsocketException">9 EBADF when closed; 107 ENOTCONN when not connected (the socket is left
+    /// as it was).</exception>
     public void Shutdown(int how)
     {
         Socket s = Live();
@@ -269,6 +282,14 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
             SHUT_RDWR => SocketShutdown.Both,
             _ => throw new ArgumentOutOfRangeException(nameof(how), how, "Expected SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2)."),
         };
+        ObservePendingConnect(s);
+        if (!_connected && !_connectPending)
+        {
+            // Linux marks even an unconnected socket shut down before it answers ENOTCONN, so a connection made later
+            // could not send (EPIPE): answer here and leave the socket untouched.
+            throw Error(Errno.ENOTCONN);
+        }
+
         RememberEnds(s);
         int e = SocketPal.Shutdown(s, mode);
         if (e != 0)
