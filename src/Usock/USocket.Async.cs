@@ -208,6 +208,11 @@ public sealed partial class USocket
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+        if (_deferredReadError != 0)
+        {
+            return got > 0 ? got : throw Error(TakeDeferredReadError());
+        }
+
         var call = new AsyncCall(this, write: false, cancellationToken);
         try
         {
@@ -220,6 +225,11 @@ public sealed partial class USocket
                 }
                 catch (Exception e) when (call.Translate(e) is Exception mapped)
                 {
+                    if (got > 0 && mapped is UsocketException u)
+                    {
+                        DeferReadError(u.Errno); // raised by the next read, as ReadInto does
+                    }
+
                     return got > 0 ? got : throw mapped; // nothing lost: the bytes read are the caller's
                 }
 
@@ -268,6 +278,11 @@ public sealed partial class USocket
                 if (TryTakeLine(ref scanned, out byte[]? line))
                 {
                     return line;
+                }
+
+                if (_deferredReadError != 0)
+                {
+                    throw Error(TakeDeferredReadError());
                 }
 
                 int limit = LineFillLimit;
@@ -395,6 +410,11 @@ public sealed partial class USocket
 
     private async ValueTask<int> ReceiveOnceAsync(Socket s, Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        if (_deferredReadError != 0)
+        {
+            throw Error(TakeDeferredReadError());
+        }
+
         var call = new AsyncCall(this, write: false, cancellationToken);
         try
         {

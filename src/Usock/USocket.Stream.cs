@@ -12,6 +12,7 @@ public sealed partial class USocket
     private byte[]? _rbuf;
     private int _rstart;
     private int _rend;
+    private int _deferredReadError; // an error ReadInto met after some bytes, for the next read to raise
 
     private int Buffered => _rend - _rstart;
 
@@ -77,7 +78,7 @@ public sealed partial class USocket
     /// <param name="nbytes">How many to read; -1 (the default) means the whole buffer.</param>
     /// <returns>The count: <paramref name="nbytes"/>, fewer only at end of stream, when non-blocking and no more
     /// are there, or when the timeout or an error struck after some bytes arrived (those bytes are in the buffer;
-    /// an error that lasts is raised by the next call); <c>null</c> when non-blocking and nothing is there.</returns>
+    /// the error (a reset included) is raised by the next read); <c>null</c> when non-blocking and nothing is there.</returns>
     /// <remarks>Receives straight into <paramref name="buffer"/>; allocates nothing.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="nbytes"/> is below -1 or larger than the buffer.</exception>
     /// <exception cref="UsocketException">110 ETIMEDOUT before any byte; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
@@ -110,6 +111,7 @@ public sealed partial class USocket
 
             if (got > 0)
             {
+                DeferReadError(err); // raised by the next read
                 return got;
             }
 

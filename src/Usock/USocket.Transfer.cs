@@ -361,8 +361,14 @@ public sealed partial class USocket
     }
 
     /// <summary>One receive that waits, within the deadline, for data. 0 with n ≥ 0 (0: end of stream), or an errno.</summary>
-    private static int ReceiveSome(Socket s, Span<byte> buffer, in Deadline deadline, out int n)
+    private int ReceiveSome(Socket s, Span<byte> buffer, in Deadline deadline, out int n)
     {
+        if (_deferredReadError != 0)
+        {
+            n = 0;
+            return TakeDeferredReadError();
+        }
+
         while (true)
         {
             int e = SocketPal.Receive(s, buffer, out n);
@@ -406,6 +412,23 @@ public sealed partial class USocket
                 return ready;
             }
         }
+    }
+
+    // ReadInto returned a short count over an error: the kernel reports a reset only once, so Usock keeps it for the
+    // next read to raise (a reset must not read as a clean end of stream). Timeouts and "would block" are not kept.
+    private void DeferReadError(int errno)
+    {
+        if (errno is not Errno.EAGAIN and not Errno.ETIMEDOUT)
+        {
+            _deferredReadError = errno;
+        }
+    }
+
+    private int TakeDeferredReadError()
+    {
+        int errno = _deferredReadError;
+        _deferredReadError = 0;
+        return errno;
     }
 
     /// <summary>Sends everything within one deadline. 0, or an errno with <paramref name="sent"/> telling how far it got.</summary>
