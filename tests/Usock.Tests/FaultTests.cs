@@ -1,0 +1,851 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Usock.Tests.Support;
+using Xunit;
+
+namespace Usock.Tests;
+
+/// <summary>
+/// Network faults with real sockets and real peers on loopback: a refused connect, a reset in the middle of a
+/// stream (the peer closes with SO_LINGER {on, 0}), a peer that half-closes, a peer that vanishes while we send
+/// (closed, or its process killed), a timeout in every blocking call, a name that does not resolve, failed binds,
+/// and running out of file descriptors. Each asserts the errno the spec gives (per profile where the profiles
+/// differ), that no byte that arrived is lost, that the socket or the process recovers where it should, and that
+/// no descriptor leaks: every fault is injected several times (<see cref="Repeats"/> for the quick ones) after one
+/// warm-up, between two counts of <c>/proc/self/fd</c> (<see cref="Fds.AssertNoLeak"/>).
+/// </summary>
+/// <remarks>
+/// The class runs in the <see cref="Serial"/> collection, alone, so the descriptor counts are the tests' own.
+/// Running out of descriptors happens in a child process (<c>tests/Usock.FaultPeer</c>): the limit is the whole
+/// process's, and lowering it here would fail whatever else runs.
+/// </remarks>
+[Collection(Serial.Name)]
+public class FaultTests(ITestOutputHelper output)
+{
+    private const int Repeats = 10;
+    private static readonly byte[] Partial = "abc"u8.ToArray();
+
+    public static TheoryData<int, UsocketProfile> FamiliesAndProfiles
+    {
+        get
+        {
+            var data = new TheoryData<int, UsocketProfile>();
+            foreach (int af in new[] { USocket.AF_INET, USocket.AF_INET6 })
+            {
+                data.Add(af, UsocketProfile.QuecPython);
+                data.Add(af, UsocketProfile.Posix);
+            }
+
+            return data;
+        }
+    }
+
+    public static TheoryData<string, UsocketProfile> CallsAfterReset => CallsAndProfiles(
+        "Recv", "RecvInto", "RecvFrom", "Read", "ReadAll", "ReadLine", "ReadInto", "MakeFileRead", "Send", "SendAll", "Write", "MakeFileWrite");
+
+    public static TheoryData<string, UsocketProfile> CallsBlockedByReset => CallsAndProfiles(
+        "Recv", "RecvInto", "Read", "ReadLine", "ReadInto", "Send", "SendAll", "Write");
+
+    public static TheoryData<string, UsocketProfile> AsyncCallsAfterReset => CallsAndProfiles(
+        "RecvAsync", "ReadIntoAsync", "ReadIntoAsyncWaiting", "ReadLineAsync", "SendAsync", "SendAllAsync");
+
+    public static TheoryData<string, UsocketProfile> HalfCloseReaders => CallsAndProfiles(
+        "Recv", "RecvInto", "Read", "ReadAll", "ReadLine", "ReadInto", "MakeFileRead");
+
+    public static TheoryData<string, int> BlockingCalls
+    {
+        get
+        {
+            // SendTo is missing on purpose: a UDP send does not wait for the peer, so it cannot time out on a host.
+            string[] calls =
+            [
+                "Accept", "Connect", "Recv", "RecvInto", "RecvFrom", "RecvFromUdp", "Read", "ReadAll", "ReadInto",
+                "ReadLine", "MakeFileRead", "Send", "SendAll", "Write", "MakeFileWrite",
+            ];
+            var data = new TheoryData<string, int>();
+            foreach (string call in calls)
+            {
+                data.Add(call, USocket.AF_INET);
+                data.Add(call, USocket.AF_INET6);
+            }
+
+            return data;
+        }
+    }
+
+    // ---------------------------------------------------------------- refused
+
+    // A port that is bound but not listening answers a SYN with a RST: a refused connection, every time, with no
+    // race against another test taking the port.
+    [Theory]
+    [MemberData(nameof(FamiliesAndProfiles))]
+    public void Refused_RaisesTheProfilesErrno_InEveryMode_AndLeaksNothing(int af, UsocketProfile profile)
+    {
+        using var holder = new USocket(af, USocket.SOCK_STREAM, USocket.TCP_CUSTOMIZE_PORT);
+        holder.Bind((Loopback.Host(af), 0));
+        (string Host, int Port) closed = holder.GetSockName();
+        int expected = profile == UsocketProfile.QuecPython ? Errno.ECONNRESET : Errno.ECONNREFUSED;
+
+        Fds.AssertNoLeak("refused connect", Repeats, () =>
+        {
+            foreach (double? timeout in new double?[] { null, Loopback.Patience })
+            {
+                using var s = new USocket(af, USocket.SOCK_STREAM, USocket.IPPROTO_TCP, profile);
+                s.SetTimeout(timeout);
+                Loopback.Raises(expected, () => s.Connect(closed));
+                Assert.Equal((int)TcpState.Closed, s.GetSocketSta());
+            }
+
+            // Non-blocking: the connect starts (115), the RST ends it, and the next Connect says what happened:
+            // the refusal in the POSIX profile, 114 in the device profile (which never connects a socket twice).
+            using var nb = new USocket(af, USocket.SOCK_STREAM, USocket.IPPROTO_TCP, profile);
+            nb.SetBlocking(false);
+            int first = Catch(() => nb.Connect(closed));
+            Assert.True(first is Errno.EINPROGRESS || first == expected, $"non-blocking connect raised {first}");
+            Assert.True(Loopback.Eventually(() => nb.GetSocketSta() == (int)TcpState.Closed));
+            if (first == Errno.EINPROGRESS)
+            {
+                Loopback.Raises(profile == UsocketProfile.Posix ? Errno.ECONNREFUSED : Errno.EALREADY, () => nb.Connect(closed));
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- reset mid-stream
+
+    // The peer sends "abc" and resets (SO_LINGER {on, 0}); the reset has arrived before the call. Reads return
+    // the bytes that came before the reset, then raise 104 (or, for Read/ReadLine, raise 104 and keep the bytes
+    // buffered for the next call); sends raise 104. Nothing that arrived is lost, nothing reads as a clean end
+    // of stream, in both profiles.
+    [Theory]
+    [MemberData(nameof(CallsAfterReset))]
+    public void ResetBeforeTheCall_RaisesEconnreset_AndKeepsWhatArrived(string call, UsocketProfile profile)
+    {
+        Fds.AssertNoLeak($"reset seen by {call}", Repeats, () =>
+        {
+            (USocket us, Socket peer) = RawPeer(profile);
+            using (us)
+            using (peer)
+            using (new HangGuard(Loopback.Patience, us))
+            {
+                us.SetTimeout(Loopback.Patience);
+                Assert.Equal(Partial.Length, peer.Send(Partial));
+                Wire.WaitAvailable(us, Partial.Length);
+                Reset(peer);
+                Assert.True(Loopback.Eventually(() => us.GetSocketSta() == (int)TcpState.Closed), "the reset never arrived");
+                AfterReset(us, call);
+            }
+        });
+    }
+
+    // The call is already waiting (for data, or for room to send) when the peer resets: it wakes with 104. Data
+    // that arrived first comes back (ReadInto: as a short count, the reset raised by the next call) or stays
+    // buffered (Read, ReadLine).
+    [Theory]
+    [MemberData(nameof(CallsBlockedByReset))]
+    public void ResetWhileTheCallWaits_WakesItWithEconnreset(string call, UsocketProfile profile)
+    {
+        Fds.AssertNoLeak($"reset while {call} waits", 2, () =>
+        {
+            (USocket us, Socket peer) = RawPeer(profile);
+            using (us)
+            using (peer)
+            using (new HangGuard(Loopback.Patience, us))
+            {
+                us.SetTimeout(Loopback.Patience);
+                bool sending = call is "Send" or "SendAll" or "Write";
+                if (sending)
+                {
+                    Loopback.FillUntilBlocked(us);
+                }
+                else if (call != "Recv" && call != "RecvInto")
+                {
+                    peer.Send(Partial);
+                    Wire.WaitAvailable(us, Partial.Length);
+                }
+
+                var buffer = new byte[100];
+                var big = new byte[4 * 1024 * 1024];
+                Task<(int Errno, int Count)> waiting = Task.Run(() =>
+                {
+                    try
+                    {
+                        int count = call switch
+                        {
+                            "Recv" => us.Recv(100).Length,
+                            "RecvInto" => us.RecvInto(buffer),
+                            "Read" => us.Read(100)!.Length,
+                            "ReadLine" => us.ReadLine()!.Length,
+                            "ReadInto" => us.ReadInto(buffer) ?? -1,
+                            "Send" => us.Send(big),
+                            "SendAll" => Run(() => us.SendAll(big)),
+                            _ => us.Write(big) ?? -1,
+                        };
+                        return (0, count);
+                    }
+                    catch (UsocketException e)
+                    {
+                        return (e.Errno, 0);
+                    }
+                });
+
+                Thread.Sleep(100); // the call is waiting by now (a late reset would only make this a "before" case)
+                Reset(peer);
+                Assert.True(waiting.Wait(TimeSpan.FromSeconds(Loopback.Patience)), $"{call} did not wake up");
+                (int errno, int count) = waiting.Result;
+
+                switch (call)
+                {
+                    case "ReadInto":
+                        Assert.Equal((0, Partial.Length), (errno, count));
+                        Assert.Equal(Partial, buffer.AsSpan(0, count).ToArray());
+                        Loopback.Raises(Errno.ECONNRESET, () => us.ReadInto(buffer));
+                        break;
+                    case "Write":
+                        // Part of the 4 MiB went out before the reset (Write reports it), or none did (104).
+                        Assert.True(errno == Errno.ECONNRESET || (errno == 0 && count > 0 && count < big.Length), $"Write: errno {errno}, count {count}");
+                        Assert.Contains(Catch(() => us.Write(big)), new[] { Errno.ECONNRESET, Errno.EPIPE });
+                        break;
+                    default:
+                        Assert.Equal(Errno.ECONNRESET, errno);
+                        if (call is "Read" or "ReadLine")
+                        {
+                            Wire.Equal(Partial, us.Read(Partial.Length)); // kept buffered
+                        }
+
+                        break;
+                }
+
+                Assert.Contains(Catch(() => us.Send("x")), new[] { Errno.ECONNRESET, Errno.EPIPE });
+            }
+        });
+    }
+
+    // The async members see a reset as their sync twins do: RecvAsync and ReadIntoAsync return "abc" first and
+    // raise 104 next, ReadLineAsync raises 104 and keeps "abc" buffered, sends raise 104. ReadIntoAsyncWaiting:
+    // the reset comes while ReadIntoAsync waits for more than "abc".
+    [Theory]
+    [MemberData(nameof(AsyncCallsAfterReset))]
+    public async Task ResetAndTheAsyncMembers_RaiseEconnreset_AndKeepWhatArrived(string call, UsocketProfile profile)
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await Fds.AssertNoLeakAsync($"reset seen by {call}", Repeats, async () =>
+        {
+            (USocket us, Socket peer) = RawPeer(profile);
+            using (us)
+            using (peer)
+            using (new HangGuard(Loopback.Patience, us))
+            {
+                us.SetTimeout(Loopback.Patience);
+                Assert.Equal(Partial.Length, peer.Send(Partial));
+                Wire.WaitAvailable(us, Partial.Length);
+                var buffer = new byte[100];
+                if (call == "ReadIntoAsyncWaiting")
+                {
+                    ValueTask<int?> waiting = us.ReadIntoAsync(buffer, -1, ct);
+                    await Task.Delay(100, ct);
+                    Reset(peer);
+                    Assert.Equal(Partial.Length, await waiting);
+                    Assert.Equal(Partial, buffer.AsSpan(0, Partial.Length).ToArray());
+                    await RaisesAsync(Errno.ECONNRESET, () => us.ReadIntoAsync(buffer, -1, ct).AsTask());
+                    return;
+                }
+
+                Reset(peer);
+                Assert.True(Loopback.Eventually(() => us.GetSocketSta() == (int)TcpState.Closed), "the reset never arrived");
+                switch (call)
+                {
+                    case "RecvAsync":
+                        Assert.Equal(Partial, await us.RecvAsync(100, ct));
+                        await RaisesAsync(Errno.ECONNRESET, () => us.RecvAsync(100, ct).AsTask());
+                        break;
+                    case "ReadIntoAsync":
+                        Assert.Equal(Partial.Length, await us.ReadIntoAsync(buffer, -1, ct));
+                        await RaisesAsync(Errno.ECONNRESET, () => us.ReadIntoAsync(buffer, -1, ct).AsTask());
+                        break;
+                    case "ReadLineAsync":
+                        await RaisesAsync(Errno.ECONNRESET, () => us.ReadLineAsync(ct).AsTask());
+                        Wire.Equal(Partial, us.Read(Partial.Length));
+                        break;
+                    case "SendAsync":
+                        await RaisesAsync(Errno.ECONNRESET, () => us.SendAsync("x"u8.ToArray(), ct).AsTask());
+                        break;
+                    default:
+                        await RaisesAsync(Errno.ECONNRESET, () => us.SendAllAsync("x"u8.ToArray(), ct).AsTask());
+                        break;
+                }
+            }
+        });
+    }
+
+    // A reset while a long transfer runs: every byte the receiver got is a prefix of what was sent.
+    [Theory]
+    [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
+    public void ResetInTheMiddleOfATransfer_WhatArrivedIsAnExactPrefix(UsocketProfile profile)
+    {
+        Fds.AssertNoLeak("reset mid-transfer", 3, () =>
+        {
+            (USocket us, Socket peer) = RawPeer(profile);
+            using (us)
+            using (peer)
+            using (new HangGuard(Loopback.Patience, us))
+            {
+                us.SetTimeout(Loopback.Patience);
+                byte[] data = Wire.Seq(8 * 1024 * 1024, start: 7);
+                Task sender = Task.Run(() =>
+                {
+                    try
+                    {
+                        int sent = 0;
+                        while (sent < data.Length)
+                        {
+                            sent += peer.Send(data, sent, Math.Min(256 * 1024, data.Length - sent), SocketFlags.None);
+                            if (sent >= data.Length / 3)
+                            {
+                                Reset(peer);
+                                return;
+                            }
+                        }
+                    }
+                    catch (SocketException)
+                    {
+                    }
+                });
+
+                using var got = new MemoryStream();
+                var buffer = new byte[64 * 1024];
+                int errno = 0;
+                while (errno == 0)
+                {
+                    try
+                    {
+                        int n = us.RecvInto(buffer);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        got.Write(buffer, 0, n);
+                    }
+                    catch (UsocketException e)
+                    {
+                        errno = e.Errno;
+                    }
+                }
+
+                Assert.True(sender.Wait(TimeSpan.FromSeconds(Loopback.Patience)));
+                Assert.Equal(Errno.ECONNRESET, errno);
+                Assert.True(got.Length < data.Length);
+                Assert.True(data.AsSpan(0, (int)got.Length).SequenceEqual(got.ToArray()), "the bytes before the reset differ from what was sent");
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- peer half-close
+
+    // The peer sends two lines and a partial one, then shuts down its sending side (FIN). Every read style gets
+    // all 19 bytes, then end of stream (the device profile's Recv raises 107 once first, as lwIP does), and the
+    // connection still carries 1 MiB the other way.
+    [Theory]
+    [MemberData(nameof(HalfCloseReaders))]
+    public void PeerHalfClose_AllDataThenEndOfStream_AndTheOtherDirectionWorks(string call, UsocketProfile profile)
+    {
+        byte[] sent = "line1\nline2\npartial"u8.ToArray();
+        Fds.AssertNoLeak($"half-close read by {call}", 5, () =>
+        {
+            using Pair p = Loopback.Connected(USocket.AF_INET, profile);
+            using var guard = HangGuard.For(p);
+            p.Client.SetTimeout(Loopback.Patience);
+            p.Server.SetTimeout(Loopback.Patience);
+            p.Server.SendAll(sent);
+            p.Server.Shutdown(USocket.SHUT_WR);
+            Wire.WaitPeerFin(p.Client);
+
+            Assert.Equal(sent, DrainToEnd(p.Client, call, profile));
+            Assert.Equal((int)TcpState.CloseWait, p.Client.GetSocketSta());
+
+            byte[] back = Wire.RandomBytes(1024 * 1024);
+            Task<byte[]?> reader = Task.Run(() => p.Server.Read());
+            p.Client.SendAll(back);
+            p.Client.Shutdown(USocket.SHUT_WR);
+            Assert.True(reader.Wait(TimeSpan.FromSeconds(Loopback.Patience)));
+            Assert.Equal(Wire.Hash(back), Wire.Hash(reader.Result));
+        });
+    }
+
+    // ---------------------------------------------------------------- peer vanishing while we send
+
+    // The peer closes without reading while our SendAll waits for room: its kernel answers the data with a reset,
+    // and SendAll raises 104 (32 EPIPE if the reset was already reported). The process lives on: .NET ignores
+    // SIGPIPE and Usock's own send passes MSG_NOSIGNAL.
+    [Theory]
+    [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
+    public void PeerClosesWhileWeSend_SendAllRaisesEconnresetOrEpipe(UsocketProfile profile)
+    {
+        Fds.AssertNoLeak("peer closed during SendAll", 3, () =>
+        {
+            using Pair p = Loopback.Connected(USocket.AF_INET, profile);
+            using var guard = HangGuard.For(p);
+            p.Client.SetTimeout(Loopback.Patience);
+            var big = new byte[32 * 1024 * 1024];
+            Task<int> send = Task.Run(() => Catch(() => p.Client.SendAll(big)));
+            Wire.WaitAvailable(p.Server, 1);
+            Thread.Sleep(100);
+            p.Server.Close();
+            Assert.True(send.Wait(TimeSpan.FromSeconds(Loopback.Patience)), "SendAll never woke up");
+            Assert.Contains(send.Result, new[] { Errno.ECONNRESET, Errno.EPIPE });
+            Assert.Contains(Catch(() => p.Client.Send(big)), new[] { Errno.ECONNRESET, Errno.EPIPE });
+        });
+        AssertStillWorks();
+    }
+
+    // The peer is another process, killed (SIGKILL) while our SendAll waits: the kernel closes its socket as for
+    // a crash, with a reset. SendAll raises 104 or 32, and this process carries on.
+    [Fact]
+    public void PeerProcessKilledWhileWeSend_SendAllRaisesEconnresetOrEpipe()
+    {
+        Fds.AssertNoLeak("peer process killed during SendAll", 2, () =>
+        {
+            using USocket l = Loopback.Listener();
+            using PeerProcess child = PeerProcess.Start("hold", "127.0.0.1", l.GetSockName().Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("connected", child.ReadLine(TimeSpan.FromSeconds(60)));
+            l.SetTimeout(Loopback.Patience);
+            using USocket conn = l.Accept().Conn;
+            using var guard = new HangGuard(Loopback.Patience, conn);
+            conn.SetTimeout(Loopback.Patience);
+            var big = new byte[32 * 1024 * 1024];
+            Task<int> send = Task.Run(() => Catch(() => conn.SendAll(big)));
+            Thread.Sleep(300);
+            Assert.False(send.IsCompleted, "SendAll finished although the peer reads nothing");
+            child.Kill();
+            Assert.True(send.Wait(TimeSpan.FromSeconds(Loopback.Patience)), "SendAll never woke up");
+            Assert.Contains(send.Result, new[] { Errno.ECONNRESET, Errno.EPIPE });
+            Assert.Equal((int)TcpState.Closed, conn.GetSocketSta());
+        });
+        AssertStillWorks();
+    }
+
+    // The sender is the child process (on Usock's native send path and on .NET's): we read a little, then close
+    // with unread data, which resets the connection. The child must see 32 or 104 as an errno and exit 0; a
+    // SIGPIPE would kill it (exit code 141).
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")]
+    public void ResetUnderASendingProcess_ItGetsAnErrno_NotSigpipe(string usockNative)
+    {
+        using USocket l = Loopback.Listener();
+        using PeerProcess child = PeerProcess.Start(
+            new Dictionary<string, string> { ["USOCK_NATIVE"] = usockNative },
+            "sendpeer",
+            "127.0.0.1",
+            l.GetSockName().Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("connected", child.ReadLine(TimeSpan.FromSeconds(60)));
+        l.SetTimeout(Loopback.Patience);
+        using (USocket conn = l.Accept().Conn)
+        {
+            conn.SetTimeout(Loopback.Patience);
+            Wire.ReadExactly(conn, 1024 * 1024);
+        } // closed with unread data: RST
+
+        int exit = child.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, $"the sending process exited {exit}: {child.StdErr}");
+        Dictionary<string, string> r = child.ReadPairs();
+        output.WriteLine(string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}")));
+        Assert.Contains(int.Parse(r["send_errno"], System.Globalization.CultureInfo.InvariantCulture), new[] { Errno.ECONNRESET, Errno.EPIPE });
+        Assert.Contains(int.Parse(r["again_errno"], System.Globalization.CultureInfo.InvariantCulture), new[] { Errno.ECONNRESET, Errno.EPIPE });
+        Assert.Equal("True", r["alive"]);
+    }
+
+    // ---------------------------------------------------------------- timeouts
+
+    // Every call that can wait, with a timeout of 0.15 s and nothing to wait for: 110 ETIMEDOUT, not before the
+    // timeout and not long after, and the socket still works afterwards.
+    [Theory]
+    [MemberData(nameof(BlockingCalls))]
+    public void Timeout_EveryBlockingCall_RaisesEtimedoutInTime_AndTheSocketStillWorks(string call, int af)
+    {
+        const double T = 0.15;
+        var times = new List<double>();
+        Fds.AssertNoLeak($"timeout in {call}", 2, () => times.Add(TimeoutCase(call, af, T)));
+        output.WriteLine($"{call}: {string.Join(", ", times.Select(ms => $"{ms:F0} ms"))}");
+        Assert.All(times, ms => Assert.InRange(ms, T * 1000 * 0.95, (T * 1000) + 1000));
+    }
+
+    // ---------------------------------------------------------------- DNS failure
+
+    // A name under .invalid never resolves (RFC 6761): -202 in the device profile, -2 EAI_NONAME in the POSIX
+    // one, from GetAddrInfo, Connect and Bind alike, at once (Usock answers .invalid without sending a query).
+    [Theory]
+    [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
+    public void DnsFailure_InvalidName_RaisesTheProfilesErrno_AtOnce_AndLeaksNothing(UsocketProfile profile)
+    {
+        int expected = profile == UsocketProfile.QuecPython ? Errno.LWIP_EAI_FAIL : Errno.EAI_NONAME;
+        var sw = Stopwatch.StartNew();
+        Fds.AssertNoLeak("DNS failure", Repeats, () =>
+        {
+            Loopback.Raises(expected, () => USocket.GetAddrInfo("nohost.invalid", 80, profile));
+            using var c = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP, profile);
+            Loopback.Raises(expected, () => c.Connect(("nohost.invalid", 80)));
+            using var b = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP, profile);
+            Loopback.Raises(expected, () => b.Bind(("nohost.invalid", 0)));
+            b.Bind(("127.0.0.1", 0)); // a failed lookup leaves the socket as it was
+        });
+        Assert.True(sw.Elapsed.TotalSeconds < 5, $"{Repeats + 1} rounds of failed lookups took {sw.Elapsed.TotalSeconds:F1} s");
+    }
+
+    // ---------------------------------------------------------------- failed binds
+
+    // Binding an address in use (98) or one that is not local (99): the socket stays unbound and usable.
+    [Theory]
+    [MemberData(nameof(Loopback.Families), MemberType = typeof(Loopback))]
+    public void FailedBind_RaisesErrno_SocketStaysUsable_AndLeaksNothing(int af)
+    {
+        using USocket l = Loopback.Listener(af);
+        string foreign = af == USocket.AF_INET ? "192.0.2.1" : "2001:db8::1"; // documentation addresses: never local
+        Fds.AssertNoLeak("failed bind", Repeats, () =>
+        {
+            using var s = new USocket(af, USocket.SOCK_STREAM, USocket.TCP_CUSTOMIZE_PORT);
+            Loopback.Raises(Errno.EADDRINUSE, () => s.Bind(l.GetSockName()));
+            Loopback.Raises(Errno.EADDRNOTAVAIL, () => s.Bind((foreign, 0)));
+            s.Bind((Loopback.Host(af), 0));
+            s.Connect(l.GetSockName());
+            l.SetTimeout(Loopback.Patience);
+            l.Accept().Conn.Close();
+        });
+    }
+
+    // ---------------------------------------------------------------- out of descriptors
+
+    // In a child process whose descriptor limit is lowered: creating a socket (TCP, UDP, IPv6) raises 24 EMFILE
+    // (23 ENFILE if the whole system ran out), Accept raises it too and leaves the connection queued, one closed
+    // socket lets Accept take it (and it carries data), closing the rest lets as many sockets open again, and the
+    // child ends with as many descriptors as it started with.
+    [Fact]
+    public void OutOfDescriptors_RaisesEmfile_AndTheProcessRecovers()
+    {
+        Dictionary<string, string> r = [];
+        Fds.AssertNoLeak("EMFILE child", 1, () => r = PeerProcess.Run(TimeSpan.FromSeconds(60), "emfile"));
+        output.WriteLine(string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}")));
+        int[] outOfFds = [Errno.EMFILE, Errno.ENFILE];
+        Assert.Contains(Int(r, "create_errno"), outOfFds);
+        Assert.Equal("[Errno 24] EMFILE", r["create_message"]);
+        Assert.Contains(Int(r, "udp_errno"), outOfFds);
+        Assert.Contains(Int(r, "tcp6_errno"), outOfFds);
+        Assert.Contains(Int(r, "accept_errno"), outOfFds);
+        Assert.InRange(Int(r, "opened"), 1, 64);
+        Assert.Equal("True", r["accept_after_close"]);
+        Assert.True(Int(r, "reopened") >= Int(r, "opened"), "fewer sockets open after recovering than before");
+        Assert.Equal(0, Int(r, "leaked"));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static TheoryData<string, UsocketProfile> CallsAndProfiles(params string[] calls)
+    {
+        var data = new TheoryData<string, UsocketProfile>();
+        foreach (string call in calls)
+        {
+            data.Add(call, UsocketProfile.QuecPython);
+            data.Add(call, UsocketProfile.Posix);
+        }
+
+        return data;
+    }
+
+    private static int Int(Dictionary<string, string> r, string key) =>
+        int.Parse(r[key], System.Globalization.CultureInfo.InvariantCulture);
+
+    // A Usock socket connected to a raw .NET socket, which can do what Usock cannot: SO_LINGER {on, 0}.
+    private static (USocket Us, Socket Peer) RawPeer(UsocketProfile profile)
+    {
+        using USocket l = Loopback.Listener(USocket.AF_INET, profile);
+        Socket peer = Loopback.RawClient(l.GetSockName());
+        l.SetTimeout(Loopback.Patience);
+        return (l.Accept().Conn, peer);
+    }
+
+    private static void Reset(Socket peer)
+    {
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Close();
+    }
+
+    private static int Catch(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (UsocketException e)
+        {
+            return e.Errno;
+        }
+    }
+
+    private static async Task RaisesAsync(int errno, Func<Task> call)
+    {
+        UsocketException e = await Assert.ThrowsAsync<UsocketException>(call);
+        Assert.Equal(errno, e.Errno);
+    }
+
+    private static int Run(Action action)
+    {
+        action();
+        return 0;
+    }
+
+    // The reset ("abc" first) has arrived; the call must report it.
+    private static void AfterReset(USocket us, string call)
+    {
+        var buffer = new byte[100];
+        const int Reset = Errno.ECONNRESET;
+        switch (call)
+        {
+            case "Recv":
+                Assert.Equal(Partial, us.Recv(100));
+                Loopback.Raises(Reset, () => us.Recv(100));
+                break;
+            case "RecvInto":
+                Assert.Equal(Partial.Length, us.RecvInto(buffer));
+                Loopback.Raises(Reset, () => us.RecvInto(buffer));
+                break;
+            case "RecvFrom":
+                Assert.Equal(Partial, us.RecvFrom(100).Bytes);
+                Loopback.Raises(Reset, () => us.RecvFrom(100));
+                break;
+            case "Read":
+                Loopback.Raises(Reset, () => us.Read(100));
+                Wire.Equal(Partial, us.Read(Partial.Length));
+                break;
+            case "ReadAll":
+                Loopback.Raises(Reset, () => us.Read());
+                Wire.Equal(Partial, us.Read(Partial.Length));
+                break;
+            case "ReadLine":
+                Loopback.Raises(Reset, () => us.ReadLine());
+                Wire.Equal(Partial, us.Read(Partial.Length));
+                break;
+            case "ReadInto":
+                Assert.Equal(Partial.Length, us.ReadInto(buffer));
+                Assert.Equal(Partial, buffer.AsSpan(0, Partial.Length).ToArray());
+                Loopback.Raises(Reset, () => us.ReadInto(buffer)); // the reset, not a clean end of stream
+                break;
+            case "MakeFileRead":
+                using (Stream f = us.MakeFile("rb"))
+                {
+                    Assert.Equal(Partial.Length, f.Read(buffer));
+                    Assert.Equal(Reset, Assert.Throws<UsocketException>(() => f.Read(buffer)).Errno);
+                }
+
+                break;
+            case "Send":
+                Loopback.Raises(Reset, () => us.Send("x"));
+                break;
+            case "SendAll":
+                Loopback.Raises(Reset, () => us.SendAll("x"));
+                break;
+            case "Write":
+                Loopback.Raises(Reset, () => us.Write("x"));
+                break;
+            case "MakeFileWrite":
+                using (Stream f = us.MakeFile("wb"))
+                {
+                    Assert.Equal(Reset, Assert.Throws<UsocketException>(() => f.Write("x"u8)).Errno);
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(call), call, null);
+        }
+
+        // Afterwards the connection is gone for good: sends fail with 104 or 32, never succeed.
+        Assert.Contains(Catch(() => us.Send("x")), new[] { Reset, Errno.EPIPE });
+    }
+
+    // Reads everything up to end of stream the way one call does it.
+    private static byte[] DrainToEnd(USocket s, string call, UsocketProfile profile)
+    {
+        using var got = new MemoryStream();
+        var buffer = new byte[7];
+        switch (call)
+        {
+            case "ReadLine":
+                for (byte[]? line = s.ReadLine(); line!.Length > 0; line = s.ReadLine())
+                {
+                    got.Write(line);
+                }
+
+                Assert.Empty(s.ReadLine()!);
+                break;
+            case "Read":
+                for (byte[]? part = s.Read(4); part!.Length > 0; part = s.Read(4))
+                {
+                    got.Write(part);
+                }
+
+                break;
+            case "ReadAll":
+                got.Write(s.Read()!);
+                Assert.Empty(s.Read()!);
+                break;
+            case "ReadInto":
+                for (int? n = s.ReadInto(buffer); n > 0; n = s.ReadInto(buffer))
+                {
+                    got.Write(buffer, 0, n.Value);
+                }
+
+                break;
+            case "MakeFileRead":
+                using (Stream f = s.MakeFile("rb"))
+                {
+                    f.CopyTo(got);
+                }
+
+                break;
+            default:
+                Func<int> receive = call == "Recv"
+                    ? () =>
+                    {
+                        byte[] b = s.Recv(5);
+                        got.Write(b);
+                        return b.Length;
+                    }
+                : () =>
+                    {
+                        int n = s.RecvInto(buffer);
+                        got.Write(buffer, 0, n);
+                        return n;
+                    };
+                bool eofRaised = false;
+                while (true)
+                {
+                    try
+                    {
+                        if (receive() == 0)
+                        {
+                            break;
+                        }
+                    }
+                    catch (UsocketException e) when (e.Errno == Errno.ENOTCONN && profile == UsocketProfile.QuecPython && !eofRaised)
+                    {
+                        eofRaised = true; // lwIP's end of stream: 107 once...
+                        continue; // ...then empty
+                    }
+                }
+
+                Assert.Equal(profile == UsocketProfile.QuecPython, eofRaised);
+                break;
+        }
+
+        return got.ToArray();
+    }
+
+    // One timeout case: the elapsed milliseconds of the call that timed out.
+    private static double TimeoutCase(string call, int af, double t)
+    {
+        switch (call)
+        {
+            case "Accept":
+                {
+                    using USocket l = Loopback.Listener(af);
+                    using var guard = new HangGuard(Loopback.Patience, l);
+                    l.SetTimeout(t);
+                    double ms = Wire.TimeRaise(Errno.ETIMEDOUT, () => l.Accept());
+                    using var c = new USocket(af);
+                    c.Connect(l.GetSockName());
+                    l.Accept().Conn.Close();
+                    return ms;
+                }
+
+            case "Connect":
+                {
+                    using var hole = new SilentListener(af);
+                    using var s = new USocket(af);
+                    using var guard = new HangGuard(Loopback.Patience, s);
+                    s.SetTimeout(t);
+                    double ms = Wire.TimeRaise(Errno.ETIMEDOUT, () => s.Connect(hole.Address));
+                    Assert.Equal((int)TcpState.SynSent, s.GetSocketSta()); // still trying, as after any timeout
+                    return ms;
+                }
+
+            case "RecvFromUdp":
+                {
+                    using var u = new USocket(af, USocket.SOCK_DGRAM);
+                    using var guard = new HangGuard(Loopback.Patience, u);
+                    u.Bind((Loopback.Host(af), 0));
+                    u.SetTimeout(t);
+                    double ms = Wire.TimeRaise(Errno.ETIMEDOUT, () => u.RecvFrom(100));
+                    using var sender = new USocket(af, USocket.SOCK_DGRAM);
+                    sender.SendTo("ok", u.GetSockName());
+                    u.SetTimeout(Loopback.Patience);
+                    Assert.Equal("ok"u8.ToArray(), u.RecvFrom(100).Bytes);
+                    return ms;
+                }
+        }
+
+        using Pair p = Loopback.Connected(af);
+        using var g = HangGuard.For(p);
+        var buffer = new byte[100];
+        var chunk = new byte[64 * 1024];
+        bool sending = call is "Send" or "SendAll" or "Write" or "MakeFileWrite";
+        if (sending)
+        {
+            Loopback.FillUntilBlocked(p.Client);
+        }
+
+        p.Client.SetTimeout(t);
+        using Stream? file = call switch
+        {
+            "MakeFileRead" => p.Client.MakeFile("rb"),
+            "MakeFileWrite" => p.Client.MakeFile("wb"),
+            _ => null,
+        };
+        Action action = call switch
+        {
+            "Recv" => () => p.Client.Recv(100),
+            "RecvInto" => () => p.Client.RecvInto(buffer),
+            "RecvFrom" => () => p.Client.RecvFrom(100),
+            "Read" => () => p.Client.Read(100),
+            "ReadAll" => () => p.Client.Read(),
+            "ReadInto" => () => p.Client.ReadInto(buffer),
+            "ReadLine" => () => p.Client.ReadLine(),
+            "MakeFileRead" => () => file!.ReadExactly(buffer, 0, 1),
+            "Send" => () => p.Client.Send(chunk),
+            "SendAll" => () => p.Client.SendAll(chunk),
+            "Write" => () => p.Client.Write(chunk),
+            "MakeFileWrite" => () => file!.Write(chunk),
+            _ => throw new ArgumentOutOfRangeException(nameof(call), call, null),
+        };
+        double elapsed = Wire.TimeRaise(Errno.ETIMEDOUT, action);
+
+        // Still usable: the data that follows arrives, or (after draining the peer) a send goes out.
+        p.Client.SetTimeout(Loopback.Patience);
+        if (sending)
+        {
+            p.Server.SetTimeout(0.2);
+            while (Catch(() => p.Server.RecvInto(chunk)) == 0)
+            {
+            }
+
+            Assert.Equal(1, p.Client.Send("z"));
+        }
+        else
+        {
+            p.Server.SendAll("ok\n");
+            Wire.Equal("ok\n"u8.ToArray(), p.Client.ReadLine());
+        }
+
+        return elapsed;
+    }
+
+    // After the faults, this process still makes connections and moves data.
+    private static void AssertStillWorks()
+    {
+        using Pair p = Loopback.Connected();
+        p.Client.SetTimeout(Loopback.Patience);
+        p.Client.SendAll(Encoding.ASCII.GetBytes("alive\n"));
+        p.Server.SetTimeout(Loopback.Patience);
+        Wire.Equal("alive\n"u8.ToArray(), p.Server.ReadLine());
+    }
+}
