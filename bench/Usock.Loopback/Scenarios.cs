@@ -39,7 +39,7 @@ internal static class Scenarios
             control.WriteLine($"PORT {u.Port}");
             control.Flush();
             var buf = new byte[2048];
-            for (int i = 0; i < z.Datagrams; i++)
+            for (int i = 0; i < z.Datagrams + (z.Datagrams / 10); i++)
             {
                 int n = u.RecvFrom(buf, out int port);
                 u.SendTo(buf.AsSpan(0, n), port);
@@ -88,7 +88,7 @@ internal static class Scenarios
             case "connect":
                 {
                     using IConn controlConn = l.Accept();
-                    for (int i = 0; i < z.Cycles; i++)
+                    for (int i = 0; i < z.Cycles + (z.Cycles / 10); i++)
                     {
                         l.Accept().Dispose();
                     }
@@ -174,6 +174,11 @@ internal static class Scenarios
             case "connect":
                 {
                     using IConn controlConn = impl.Connect(port);
+                    for (int i = 0; i < z.Cycles / 10; i++)
+                    {
+                        impl.Connect(port).Dispose(); // warm-up, as for udp
+                    }
+
                     var sw = Stopwatch.StartNew();
                     for (int i = 0; i < z.Cycles; i++)
                     {
@@ -191,6 +196,12 @@ internal static class Scenarios
                     using IUdp u = impl.Udp();
                     var buf = new byte[512];
                     var back = new byte[2048];
+                    for (int i = 0; i < z.Datagrams / 10; i++)
+                    {
+                        u.SendTo(buf, port); // warm-up: lets the JIT finish before the clock starts, on both sides
+                        u.RecvFrom(back, out _);
+                    }
+
                     var sw = Stopwatch.StartNew();
                     for (int i = 0; i < z.Datagrams; i++)
                     {

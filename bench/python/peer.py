@@ -79,7 +79,7 @@ def serve(scenario, bulk, rts, cycles, dgrams, lines, connections):
         u.bind(("127.0.0.1", 0))
         out.write("PORT %d\n" % u.getsockname()[1]); out.flush()
         buf = bytearray(2048)
-        for _ in range(dgrams):
+        for _ in range(dgrams + dgrams // 10):
             n, addr = u.recvfrom_into(buf)
             u.sendto(memoryview(buf)[:n], addr)
         return
@@ -111,7 +111,7 @@ def serve(scenario, bulk, rts, cycles, dgrams, lines, connections):
         c.close()
     elif scenario == "connect":
         control, _ = l.accept()
-        for _ in range(cycles):
+        for _ in range(cycles + cycles // 10):
             c, _ = l.accept()
             c.close()
         control.sendall(b"K")
@@ -177,6 +177,10 @@ def client(scenario, port, bulk, rts, cycles, dgrams, lines, connections):
         out.write("RESULT %.2f\n" % ((time.perf_counter() - t0) * 1e6 / rts))
     elif scenario == "connect":
         control = socket.create_connection(addr)
+        for _ in range(cycles // 10):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            c.connect(addr)
+            c.close()
         t0 = time.perf_counter()
         for _ in range(cycles):
             c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -190,6 +194,9 @@ def client(scenario, port, bulk, rts, cycles, dgrams, lines, connections):
         u.bind(("127.0.0.1", 0))
         buf = bytes(512)
         back = bytearray(2048)
+        for _ in range(dgrams // 10):
+            u.sendto(buf, addr)
+            u.recvfrom_into(back)
         t0 = time.perf_counter()
         for _ in range(dgrams):
             u.sendto(buf, addr)

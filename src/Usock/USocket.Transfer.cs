@@ -13,6 +13,13 @@ public sealed partial class USocket
     private const int MaxRecvChunk = 1024 * 1024;
     private const int StackChunk = 1024;
 
+    private string? _sendToHost;
+    private int _sendToPort;
+    private SocketAddress? _sendToAddress;
+    private SocketAddress? _recvFromAddress;
+    private SocketAddress? _lastSender;
+    private (string Host, int Port) _lastSenderTuple;
+
     /// <summary>Sends data, as the module's <c>send(bytes)</c>.</summary>
     /// <param name="data">The bytes to send.</param>
     /// <returns>Bytes sent; may be fewer than <paramref name="data"/> holds.</returns>
@@ -116,7 +123,7 @@ public sealed partial class USocket
     public int SendTo(ReadOnlySpan<byte> data, (string Host, int Port) address)
     {
         Live();
-        return SendToCore(data, ToEndPoint(address, allowNames: false, nameof(address)));
+        return SendToCore(data, SendToAddress(address));
     }
 
     /// <summary>Sends a byte array as a datagram. See <see cref="SendTo(ReadOnlySpan{byte}, ValueTuple{string, int})"/>.</summary>
@@ -155,17 +162,29 @@ public sealed partial class USocket
     public int SendTo(ReadOnlySpan<byte> data, IPEndPoint endPoint)
     {
         Live();
-        return SendToCore(data, CheckEndPoint(endPoint, nameof(endPoint)));
+        return SendToCore(data, CheckEndPoint(endPoint, nameof(endPoint)).Serialize());
     }
 
-    private int SendToCore(ReadOnlySpan<byte> data, IPEndPoint ep)
+    // The address of the last SendTo, kept serialized: a datagram loop to one peer parses it once.
+    private SocketAddress SendToAddress((string Host, int Port) address)
+    {
+        if (_sendToAddress is not null && address.Port == _sendToPort && string.Equals(address.Host, _sendToHost, StringComparison.Ordinal))
+        {
+            return _sendToAddress;
+        }
+
+        SocketAddress serialized = ToEndPoint(address, allowNames: false, nameof(address)).Serialize();
+        (_sendToHost, _sendToPort, _sendToAddress) = (address.Host, address.Port, serialized);
+        return serialized;
+    }
+
+    private int SendToCore(ReadOnlySpan<byte> data, SocketAddress to)
     {
         Socket s = Live();
-        SocketAddress to = ep.Serialize();
         if (!s.IsBound)
         {
-            // The kernel binds an unbound socket to the wildcard and a free port on its first sendto, but .NET's
-            // SocketAddress overload does not notice and GetSockName would report port 0: bind the same way first.
+            // The kernel binds an unbound socket to the wildcard and a free port on its first sendto, but .NET does not
+            // notice and GetSockName would report port 0: bind the same way first.
             int bound = SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
             if (bound != 0)
             {
@@ -176,21 +195,16 @@ public sealed partial class USocket
         Deadline deadline = Deadline.Start(_timeoutMs);
         while (true)
         {
-            int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectWrite, deadline) : 0;
-            if (ready != 0)
-            {
-                throw Error(ready);
-            }
-
             int e = SocketPal.SendTo(s, data, to, out int sent);
             if (e == 0)
             {
                 return sent;
             }
 
-            if (e != Errno.EAGAIN || _timeoutMs == 0)
+            int ready = e == Errno.EAGAIN ? Wait(s, SelectMode.SelectWrite, deadline) : e;
+            if (ready != 0)
             {
-                throw Error(e);
+                throw Error(ready);
             }
         }
     }
@@ -311,26 +325,21 @@ public sealed partial class USocket
         byte[] rented = ArrayPool<byte>.Shared.Rent(cap);
         try
         {
-            var from = new SocketAddress(_family);
+            SocketAddress from = _recvFromAddress ??= new SocketAddress(_family);
             Deadline deadline = Deadline.Start(_timeoutMs);
             while (true)
             {
-                int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectRead, deadline) : 0;
-                if (ready != 0)
-                {
-                    throw Error(ready);
-                }
-
+                from.Size = from.Buffer.Length;
                 int e = SocketPal.ReceiveFrom(s, rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, out int n);
                 if (e == 0)
                 {
-                    var sender = (IPEndPoint)new IPEndPoint(WildcardAddress, 0).Create(from);
-                    return (rented.AsSpan(0, n).ToArray(), ToTuple(sender));
+                    return (rented.AsSpan(0, n).ToArray(), Sender(from));
                 }
 
-                if (e != Errno.EAGAIN || _timeoutMs == 0)
+                int ready = e == Errno.EAGAIN ? Wait(s, SelectMode.SelectRead, deadline) : e;
+                if (ready != 0)
                 {
-                    throw Error(e);
+                    throw Error(ready);
                 }
             }
         }
@@ -338,6 +347,20 @@ public sealed partial class USocket
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    // The sender of a datagram as a tuple; a loop serving one peer formats its address once.
+    private (string Host, int Port) Sender(SocketAddress from)
+    {
+        if (_lastSender is null || !_lastSender.Equals(from))
+        {
+            var copy = new SocketAddress(from.Family, from.Size);
+            from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+            _lastSender = copy;
+            _lastSenderTuple = ToTuple((IPEndPoint)new IPEndPoint(WildcardAddress, 0).Create(copy));
+        }
+
+        return _lastSenderTuple;
     }
 
     private int EmptySend()

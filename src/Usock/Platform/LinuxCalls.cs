@@ -1,10 +1,11 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace Usock.Platform;
 
 /// <summary>
-/// The thin path to the OS for the hot calls on Linux: <c>recv</c>, <c>send</c> and <c>poll</c> straight from libc on
+/// The thin path to the OS for the hot calls on Linux: <c>recv</c>, <c>send</c>, <c>recvfrom</c>, <c>sendto</c> and <c>poll</c> straight from libc on
 /// the socket's handle, skipping the bookkeeping of .NET's <see cref="Socket"/> methods. Linux's errno values are
 /// Usock's, so errors pass through unchanged. <c>USOCK_NATIVE=0</c> in the environment turns it off (the benchmarks
 /// compare both paths); other hosts use the portable path in <see cref="SocketPal"/>.
@@ -59,6 +60,67 @@ internal static unsafe partial class LinuxCalls
         {
             nint n;
             while ((n = SendNative(fd.Value, p, buffer.Length, MSG_NOSIGNAL)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
+            {
+            }
+
+            if (n >= 0)
+            {
+                sent = (int)n;
+                return 0;
+            }
+
+            return fd.Closed ? Errno.EBADF : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>A datagram and its sender, into <paramref name="from"/> (its buffer holds a native sockaddr on Linux).</summary>
+    public static int ReceiveFrom(Socket s, Span<byte> buffer, SocketAddress from, out int received)
+    {
+        received = 0;
+        using var fd = new Lease(s);
+        if (!fd.Held)
+        {
+            return Errno.EBADF;
+        }
+
+        Span<byte> address = from.Buffer.Span;
+        fixed (byte* p = buffer)
+        fixed (byte* a = address)
+        {
+            nint n;
+            int length;
+            do
+            {
+                length = address.Length;
+                n = RecvFromNative(fd.Value, p, buffer.Length, 0, a, &length);
+            }
+            while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+            if (n >= 0)
+            {
+                received = (int)n;
+                from.Size = length;
+                return 0;
+            }
+
+            return fd.Closed ? Errno.EBADF : Marshal.GetLastPInvokeError();
+        }
+    }
+
+    public static int SendTo(Socket s, ReadOnlySpan<byte> buffer, SocketAddress to, out int sent)
+    {
+        sent = 0;
+        using var fd = new Lease(s);
+        if (!fd.Held)
+        {
+            return Errno.EBADF;
+        }
+
+        fixed (byte* p = buffer)
+        fixed (byte* a = to.Buffer.Span)
+        {
+            nint n;
+            while ((n = SendToNative(fd.Value, p, buffer.Length, MSG_NOSIGNAL, a, to.Size)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
             {
             }
 
@@ -146,6 +208,12 @@ internal static unsafe partial class LinuxCalls
 
     [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
     private static partial nint SendNative(int fd, byte* buffer, nint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]
+    private static partial nint RecvFromNative(int fd, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+
+    [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
+    private static partial nint SendToNative(int fd, byte* buffer, nint length, int flags, byte* address, int addressLength);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static partial int PollNative(PollFd* fds, nuint count, int timeoutMs);

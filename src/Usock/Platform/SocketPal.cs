@@ -83,6 +83,11 @@ internal static partial class SocketPal
 
     public static int ReceiveFrom(Socket s, Span<byte> buffer, SocketAddress from, out int received)
     {
+        if (LinuxCalls.IsEnabled)
+        {
+            return LinuxCalls.ReceiveFrom(s, buffer, from, out received);
+        }
+
         try
         {
             received = s.ReceiveFrom(buffer, SocketFlags.None, from);
@@ -116,6 +121,11 @@ internal static partial class SocketPal
 
     public static int SendTo(Socket s, ReadOnlySpan<byte> buffer, SocketAddress to, out int sent)
     {
+        if (LinuxCalls.IsEnabled)
+        {
+            return LinuxCalls.SendTo(s, buffer, to, out sent);
+        }
+
         try
         {
             sent = s.SendTo(buffer, SocketFlags.None, to);
