@@ -331,6 +331,11 @@ public sealed partial class USocket
             {
                 from.Size = from.Buffer.Length;
                 int e = SocketPal.ReceiveFrom(s, rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, out int n);
+                if (e == 0 && _closed)
+                {
+                    e = Errno.EBADF; // woken by Close on another thread
+                }
+
                 if (e == 0)
                 {
                     return (rented.AsSpan(0, n).ToArray(), Sender(from));
@@ -352,6 +357,11 @@ public sealed partial class USocket
     // The sender of a datagram as a tuple; a loop serving one peer formats its address once.
     private (string Host, int Port) Sender(SocketAddress from)
     {
+        if (from.Size < 2)
+        {
+            return (string.Empty, 0); // no sender: an empty read after Shutdown(SHUT_RD)
+        }
+
         if (_lastSender is null || !_lastSender.Equals(from))
         {
             var copy = new SocketAddress(from.Family, from.Size);
@@ -397,7 +407,8 @@ public sealed partial class USocket
             int e = SocketPal.Receive(s, buffer, out n);
             if (e == 0)
             {
-                return 0;
+                // Close on another thread wakes a blocked receive by shutting the socket down: not an end of stream.
+                return n == 0 && _closed && !buffer.IsEmpty ? Errno.EBADF : 0;
             }
 
             if (e != Errno.EAGAIN)

@@ -283,7 +283,7 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(how), how, "Expected SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2)."),
         };
         ObservePendingConnect(s);
-        if (!_connected && !_connectPending)
+        if (!_connected && !_connectPending && !_listening)
         {
             // Linux marks even an unconnected socket shut down before it answers ENOTCONN, so a connection made later
             // could not send (EPIPE): answer here and leave the socket untouched.

@@ -96,7 +96,7 @@ internal static unsafe partial class LinuxCalls
             }
             while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
 
-            if (n >= 0)
+            if (n >= 0 && !fd.Closed)
             {
                 received = (int)n;
                 from.Size = length;
