@@ -150,6 +150,24 @@ internal sealed class Reporter
         });
     }
 
+    /// <summary>
+    /// How a command ends on a socket error: exit 130 when Ctrl-C closed the socket under the call (the error is just
+    /// the wake-up), else the error reported and exit 1.
+    /// </summary>
+    /// <param name="op">The call that failed.</param>
+    /// <param name="e">Its error.</param>
+    /// <returns>The exit code.</returns>
+    public int SocketFailure(string op, UsocketException e)
+    {
+        if (Interrupt.Requested)
+        {
+            return ExitCodes.Interrupted;
+        }
+
+        Failed(op, e);
+        return ExitCodes.SocketError;
+    }
+
     /// <summary>A local failure that is not a socket's (a file that cannot be read, say).</summary>
     public void Failed(string op, string message)
     {

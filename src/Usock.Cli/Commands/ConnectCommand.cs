@@ -72,14 +72,9 @@ internal static class ConnectCommand
             report.Summary(session.Sent, session.Received, clock.Elapsed);
             return end.ExitCode;
         }
-        catch (UsocketException) when (Interrupt.Requested)
-        {
-            return ExitCodes.Interrupted;
-        }
         catch (UsocketException e)
         {
-            report.Failed(op, e);
-            return ExitCodes.SocketError;
+            return report.SocketFailure(op, e);
         }
         finally
         {

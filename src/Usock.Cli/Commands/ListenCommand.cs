@@ -69,14 +69,9 @@ internal static class ListenCommand
                 ? ServeMany(report, listener, echo, count, crlf, clock)
                 : ServeOne(report, listener, echo, timeout, crlf, clock);
         }
-        catch (UsocketException) when (Interrupt.Requested)
-        {
-            return ExitCodes.Interrupted;
-        }
         catch (UsocketException e)
         {
-            report.Failed(op, e);
-            return ExitCodes.SocketError;
+            return report.SocketFailure(op, e);
         }
         finally
         {

@@ -95,14 +95,9 @@ internal static class RecvCommand
                     return ExitCodes.Ok;
                 }
             }
-            catch (UsocketException) when (Interrupt.Requested)
-            {
-                return ExitCodes.Interrupted;
-            }
             catch (UsocketException e)
             {
-                report.Failed(op, e);
-                return ExitCodes.SocketError;
+                return report.SocketFailure(op, e);
             }
             catch (IOException e)
             {

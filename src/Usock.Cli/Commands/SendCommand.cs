@@ -80,14 +80,9 @@ internal static class SendCommand
                 report.Summary(sent, received, clock.Elapsed, digest, rate: true);
                 return ExitCodes.Ok;
             }
-            catch (UsocketException) when (Interrupt.Requested)
-            {
-                return ExitCodes.Interrupted;
-            }
             catch (UsocketException e)
             {
-                report.Failed(op, e);
-                return ExitCodes.SocketError;
+                return report.SocketFailure(op, e);
             }
             catch (IOException e)
             {

@@ -94,14 +94,9 @@ internal static class StateCommand
 
             return Interrupt.Requested ? ExitCodes.Interrupted : ExitCodes.Ok;
         }
-        catch (UsocketException) when (Interrupt.Requested)
-        {
-            return ExitCodes.Interrupted;
-        }
         catch (UsocketException e)
         {
-            report.Failed(op, e);
-            return ExitCodes.SocketError;
+            return report.SocketFailure(op, e);
         }
         finally
         {

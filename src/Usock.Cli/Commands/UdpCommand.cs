@@ -103,14 +103,9 @@ internal static class UdpCommand
                 }
             }
         }
-        catch (UsocketException) when (Interrupt.Requested)
-        {
-            return ExitCodes.Interrupted;
-        }
         catch (UsocketException e)
         {
-            report.Failed(op, e);
-            return ExitCodes.SocketError;
+            return report.SocketFailure(op, e);
         }
 
         report.Summary(sent, received, clock.Elapsed);
