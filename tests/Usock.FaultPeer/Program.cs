@@ -11,6 +11,8 @@ namespace Usock.FaultPeer;
 /// and checks that it recovers; prints <c>key=value</c> lines and exits 0, or prints <c>error=...</c> and exits 1.</item>
 /// <item><c>sendpeer HOST PORT</c>: connects and sends until the connection fails, then prints the errno of that
 /// send and of one more (a SIGPIPE would kill the process instead: the test checks that it exited 0).</item>
+/// <item><c>unprivileged</c>: gives up root (uid and gid 65534), then prints the errno of a raw socket (EPERM) and of
+/// a bind to port 80 (EACCES).</item>
 /// <item><c>hold HOST PORT</c>: connects, prints <c>connected</c>, reads nothing and waits to be killed (it exits by
 /// itself after two minutes, so it never outlives a test that died).</item>
 /// </list>
@@ -26,6 +28,7 @@ internal static unsafe partial class Program
             return args switch
             {
                 ["emfile"] => Emfile(),
+                ["unprivileged"] => Unprivileged(),
                 ["hold", string host, string port] => Hold(host, int.Parse(port, CultureInfo.InvariantCulture)),
                 ["sendpeer", string host, string port] => SendPeer(host, int.Parse(port, CultureInfo.InvariantCulture)),
                 _ => Usage(),
@@ -40,8 +43,36 @@ internal static unsafe partial class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Usock.FaultPeer emfile | hold HOST PORT | sendpeer HOST PORT");
+        Console.Error.WriteLine("usage: Usock.FaultPeer emfile | unprivileged | hold HOST PORT | sendpeer HOST PORT");
         return 2;
+    }
+
+    private static int Unprivileged()
+    {
+        const int Nobody = 65534;
+        Check(SetGroups(0, null), "setgroups");
+        Check(SetGid(Nobody), "setgid");
+        Check(SetUid(Nobody), "setuid");
+        Console.WriteLine($"uid={GetUid()}");
+        Console.WriteLine($"raw={ErrnoOf(() => new USocket(USocket.AF_INET, USocket.SOCK_RAW, 1).Close())}");
+        using var s = new USocket();
+        Console.WriteLine($"bind80={ErrnoOf(() => s.Bind(("127.0.0.1", 80)))}");
+        s.Bind(("127.0.0.1", 0));
+        Console.WriteLine("bind0=0");
+        return 0;
+    }
+
+    private static string ErrnoOf(Action action)
+    {
+        try
+        {
+            action();
+            return "0";
+        }
+        catch (UsocketException e)
+        {
+            return e.Errno.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     private static int Hold(string host, int port)
@@ -221,6 +252,18 @@ internal static unsafe partial class Program
         public ulong Cur;
         public ulong Max;
     }
+
+    [LibraryImport("libc", EntryPoint = "setgroups", SetLastError = true)]
+    private static partial int SetGroups(nuint size, uint* list);
+
+    [LibraryImport("libc", EntryPoint = "setgid", SetLastError = true)]
+    private static partial int SetGid(uint gid);
+
+    [LibraryImport("libc", EntryPoint = "setuid", SetLastError = true)]
+    private static partial int SetUid(uint uid);
+
+    [LibraryImport("libc", EntryPoint = "getuid")]
+    private static partial uint GetUid();
 
     [LibraryImport("libc", EntryPoint = "getrlimit", SetLastError = true)]
     private static partial int GetRLimit(int resource, RLimit* limit);

@@ -538,6 +538,26 @@ public class FaultTests(ITestOutputHelper output)
         Assert.Equal(0, Int(r, "leaked"));
     }
 
+    // ---------------------------------------------------------------- privileges
+
+    // In a child process that gave up root: a raw socket raises 1 EPERM and a bind to a privileged port 13 EACCES
+    // (the kernel's own numbers, not merged by .NET's SocketError); an ordinary bind still works.
+    [Fact]
+    public void WithoutPrivileges_RawSocketIsEperm_PrivilegedPortIsEacces()
+    {
+        if (Environment.UserName != "root")
+        {
+            Assert.Skip("dropping privileges in the child needs root to start from");
+        }
+
+        Dictionary<string, string> r = PeerProcess.Run(TimeSpan.FromSeconds(60), "unprivileged");
+        output.WriteLine(string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}")));
+        Assert.Equal("65534", r["uid"]);
+        Assert.Equal(Errno.EPERM, Int(r, "raw"));
+        Assert.Equal(Errno.EACCES, Int(r, "bind80"));
+        Assert.Equal("0", r["bind0"]);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private static TheoryData<string, UsocketProfile> CallsAndProfiles(params string[] calls)

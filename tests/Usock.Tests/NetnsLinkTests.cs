@@ -175,6 +175,41 @@ public class NetnsLinkTests(ITestOutputHelper output)
         Assert.True(Netns.NftPackets(net.B) >= 1);
     }
 
+    // No route: an "unreachable" route inside namespace A, so nothing is sent at all. Connect raises 113 EHOSTUNREACH
+    // at once, in both profiles (the device's lwIP answers the same for a destination it cannot route).
+    [Theory]
+    [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
+    public void UnreachableRoute_Connect_RaisesEhostunreach(UsocketProfile profile)
+    {
+        using Netns net = Netns.Create();
+        Netns.Ip("-n", net.A, "route", "add", "unreachable", "10.231.5.5/32");
+        using USocket c = Netns.Socket(net.A, USocket.AF_INET, profile);
+        using var guard = new HangGuard(Loopback.Patience, c);
+        c.SetTimeout(5);
+
+        var sw = Stopwatch.StartNew();
+        Loopback.Raises(Errno.EHOSTUNREACH, () => c.Connect(("10.231.5.5", 80)));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"took {sw.Elapsed}");
+    }
+
+    // The peer's side answers the SYN with ICMP host-unreachable: a hard error while connecting, 113 EHOSTUNREACH.
+    [Theory]
+    [MemberData(nameof(FamiliesAndProfiles))]
+    public void HostUnreachableRule_Connect_RaisesEhostunreach(int af, UsocketProfile profile)
+    {
+        using Netns net = Netns.Create();
+        using USocket listener = net.Listener(af, profile);
+        int port = listener.GetSockName().Port;
+        Netns.Nft(net.B, InputRule($"tcp dport {port} counter reject with icmpx type host-unreachable"));
+        using USocket c = Netns.Socket(net.A, af, profile);
+        using var guard = new HangGuard(Loopback.Patience, c);
+        c.SetTimeout(5);
+
+        Loopback.Raises(Errno.EHOSTUNREACH, () => c.Connect(listener.GetSockName()));
+
+        Assert.True(Netns.NftPackets(net.B) >= 1);
+    }
+
     // A connection is established, then the server's side starts answering it with resets: the client's Recv,
     // already waiting on another thread, wakes with 104 in both profiles, and sends fail from then on.
     [Theory]

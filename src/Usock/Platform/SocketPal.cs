@@ -15,14 +15,14 @@ internal static partial class SocketPal
 {
     public static int Create(AddressFamily family, SocketType type, ProtocolType protocol, out Socket? socket)
     {
-        int e = Guard(() => new Socket(family, type, protocol), out socket);
-        if (e == Errno.EPROTONOSUPPORT && type == SocketType.Raw && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
+        if (type == SocketType.Raw && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
         {
-            // .NET maps only a few protocol numbers for raw sockets (ICMP, IGMP, ICMPv6, RAW); the kernel takes any.
+            // .NET maps only a few protocol numbers for raw sockets (ICMP, IGMP, ICMPv6, RAW), and reports EPERM
+            // as EACCES; the kernel takes any protocol and says which it was.
             return CreateRawLinux(family, (int)protocol, out socket);
         }
 
-        return e;
+        return Guard(() => new Socket(family, type, protocol), out socket);
     }
 
     public static int SetBlocking(Socket s, bool blocking) => Guard(() => s.Blocking = blocking);
