@@ -14,7 +14,7 @@ namespace Usock.Tests;
 /// </summary>
 /// <remarks>
 /// <para>The originals use fixed ports and internet hosts; here every listener binds port 0 on 127.0.0.1 or ::1,
-/// and "a host that never answers" is a local listener whose accept queue is full (<see cref="BlackHole"/>): the
+/// and "a host that never answers" is a local listener whose accept queue is full (<see cref="SilentListener"/>): the
 /// kernel drops further SYNs, so a connect to it stays in SYN_SENT as one to an unrouted address would.</para>
 /// <para>A multi_net test runs as one test: the peer is a second socket driven in the same thread, or a thread
 /// (<see cref="Peer"/>) when the two sides must run at once.</para>
@@ -91,7 +91,7 @@ public class MicroPythonPortTests
     public void ConnectNonblock_RaisesEinprogress(bool peerNeverAnswers)
     {
         using USocket listener = Loopback.Listener();
-        using BlackHole? hole = peerNeverAnswers ? new BlackHole() : null;
+        using SilentListener? hole = peerNeverAnswers ? new SilentListener() : null;
         (string Host, int Port) peer = hole?.Address ?? listener.GetSockName();
 
         using var s = new USocket();
@@ -117,7 +117,7 @@ public class MicroPythonPortTests
         Assert.Equal(4, s.Send("1234"));
         Loopback.Raises(Errno.EAGAIN, () => s.Recv(10));
 
-        using var hole = new BlackHole();
+        using var hole = new SilentListener();
         using var pending = new USocket();
         pending.SetBlocking(false);
         Loopback.Raises(Errno.EINPROGRESS, () => pending.Connect(hole.Address));
@@ -134,7 +134,7 @@ public class MicroPythonPortTests
     [InlineData(1.0, Errno.ETIMEDOUT)]
     public void ConnectTimeout_RaisesByTimeout(double timeout, int expected)
     {
-        using var hole = new BlackHole();
+        using var hole = new SilentListener();
         using var s = new USocket();
         s.SetTimeout(timeout);
         var sw = Stopwatch.StartNew();
@@ -162,7 +162,7 @@ public class MicroPythonPortTests
     public void ConnectNonblockXfer_ImmediateTransferDoesTheRightThing(bool handshake, string op)
     {
         using USocket listener = Loopback.Listener();
-        using BlackHole? hole = handshake ? null : new BlackHole();
+        using SilentListener? hole = handshake ? null : new SilentListener();
         using var s = new USocket();
         s.SetBlocking(false);
         Loopback.Raises(Errno.EINPROGRESS, () => s.Connect(hole?.Address ?? listener.GetSockName()));
@@ -716,51 +716,4 @@ public class MicroPythonPortTests
         }
     }
 
-    /// <summary>
-    /// An IPv4 address that never answers, as the originals' 192.0.2.1 or 1.1.1.1:8000: a loopback listener with
-    /// backlog 0 whose accept queue is filled by raw connections nobody accepts, so the kernel drops every further
-    /// SYN and a connect stays in SYN_SENT.
-    /// </summary>
-    private sealed class BlackHole : IDisposable
-    {
-        private readonly USocket _listener;
-        private readonly List<Socket> _fillers = [];
-
-        public BlackHole()
-        {
-            _listener = new USocket(USocket.AF_INET, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER);
-            _listener.Bind(("127.0.0.1", 0));
-            _listener.Listen(0);
-            Address = _listener.GetSockName();
-            var ep = new IPEndPoint(IPAddress.Loopback, Address.Port);
-            for (int i = 0; i < 8; i++)
-            {
-                var f = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-                _fillers.Add(f);
-                try
-                {
-                    f.Connect(ep);
-                }
-                catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
-                {
-                }
-
-                if (!f.Poll(TimeSpan.FromMilliseconds(500), SelectMode.SelectWrite))
-                {
-                    return; // this SYN was dropped: the queue is full
-                }
-            }
-
-            Dispose();
-            throw new InvalidOperationException("the accept queue never filled up");
-        }
-
-        public (string Host, int Port) Address { get; }
-
-        public void Dispose()
-        {
-            _fillers.ForEach(f => f.Dispose());
-            _listener.Close();
-        }
-    }
 }
