@@ -307,6 +307,9 @@ public sealed partial class USocket
     }
 
     /// <summary>Receives a datagram and its sender, as the module's <c>recvfrom(bufsize)</c>.</summary>
+    /// <remarks>On a datagram socket each call is one datagram from the kernel: bytes that stream methods
+    /// (<see cref="Read"/>, <see cref="ReadLine"/>) buffered on the same socket are left to those methods, as they
+    /// have no sender. Use one style per datagram socket.</remarks>
     /// <param name="bufsize">The most to return (≥ 0); the rest of a longer datagram is discarded, as POSIX does.</param>
     /// <returns>(bytes, (host, port) of the sender). On a TCP socket the sender is the peer.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufsize"/> is negative.</exception>
