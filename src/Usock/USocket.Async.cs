@@ -208,11 +208,6 @@ public sealed partial class USocket
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (_deferredReadError != 0)
-        {
-            return got > 0 ? got : throw Error(TakeDeferredReadError());
-        }
-
         var call = new AsyncCall(this, write: false, cancellationToken);
         try
         {
@@ -221,16 +216,16 @@ public sealed partial class USocket
                 int n;
                 try
                 {
-                    n = await s.ReceiveAsync(want[got..], SocketFlags.None, call.Token).ConfigureAwait(false);
+                    n = await ReceiveAsync(s, want[got..], call).ConfigureAwait(false);
                 }
-                catch (Exception e) when (call.Translate(e) is Exception mapped)
+                catch (Exception e) when (got > 0 && e is UsocketException or OperationCanceledException)
                 {
-                    if (got > 0 && mapped is UsocketException u)
+                    if (e is UsocketException u)
                     {
                         DeferReadError(u.Errno); // raised by the next read, as ReadInto does
                     }
 
-                    return got > 0 ? got : throw mapped; // nothing lost: the bytes read are the caller's
+                    return got; // nothing lost: the bytes read are the caller's
                 }
 
                 if (n == 0)
@@ -280,23 +275,10 @@ public sealed partial class USocket
                     return line;
                 }
 
-                if (_deferredReadError != 0)
-                {
-                    throw Error(TakeDeferredReadError());
-                }
-
                 int limit = LineFillLimit;
                 MakeRoom(limit);
                 int room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
-                int n;
-                try
-                {
-                    n = await s.ReceiveAsync(_rbuf.AsMemory(_rend, room), SocketFlags.None, call.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (call.Translate(e) is Exception mapped)
-                {
-                    throw mapped;
-                }
+                int n = await ReceiveAsync(s, _rbuf.AsMemory(_rend, room), call).ConfigureAwait(false);
 
                 if (n == 0)
                 {
@@ -410,12 +392,30 @@ public sealed partial class USocket
 
     private async ValueTask<int> ReceiveOnceAsync(Socket s, Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        var call = new AsyncCall(this, write: false, cancellationToken);
+        try
+        {
+            return await ReceiveAsync(s, buffer, call).ConfigureAwait(false);
+        }
+        finally
+        {
+            call.End();
+        }
+    }
+
+    /// <summary>
+    /// The one async receive under every async read, as <see cref="ReceiveSome"/> is for the synchronous ones: an
+    /// error a short <c>ReadInto</c> kept comes first, then .NET's receive within the call's deadline, its exceptions
+    /// translated.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveAsync(Socket s, Memory<byte> buffer, AsyncCall call)
+    {
         if (_deferredReadError != 0)
         {
             throw Error(TakeDeferredReadError());
         }
 
-        var call = new AsyncCall(this, write: false, cancellationToken);
         try
         {
             return await s.ReceiveAsync(buffer, SocketFlags.None, call.Token).ConfigureAwait(false);
@@ -423,10 +423,6 @@ public sealed partial class USocket
         catch (Exception e) when (call.Translate(e) is Exception mapped)
         {
             throw mapped;
-        }
-        finally
-        {
-            call.End();
         }
     }
 
