@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics;
 using System.Net.Sockets;
+using Usock.Core;
 using Usock.Platform;
 using static Usock.USelect;
 
@@ -19,19 +20,27 @@ namespace Usock;
 /// driven by the poller never waits for data it already holds.</para>
 /// <para>A failed non-blocking connect shows as <see cref="USelect.POLLOUT"/> with <see cref="USelect.POLLERR"/>;
 /// the poller does not consume the error, and the next call on the socket raises it, once.</para>
-/// <para>Not thread-safe: one thread registers and polls. A socket that a POSIX-profile <c>Connect</c> retry renewed
-/// must be registered again.</para>
+/// <para>The poller holds what it registered (the socket's core, and a token of its own in the kernel's set, never the
+/// descriptor number): closing a socket and opening another that gets the same number never confuses the two, and a
+/// socket whose handle a POSIX-profile <c>Connect</c> retry renewed stays registered.</para>
+/// <para>Closing a registered socket on another thread wakes a <see cref="Poll"/> in progress, which reports it with
+/// <see cref="USelect.POLLNVAL"/>; disposing the poller wakes it too, and it throws <see cref="ObjectDisposedException"/>.
+/// Register, Modify and Unregister may be called from any thread; one thread polls at a time.</para>
 /// </remarks>
 public sealed class Poller : IDisposable
 {
+    private readonly Lock _lock = new();
     private readonly Epoll? _epoll;
-    private readonly List<Entry> _entries = [];
     private readonly Dictionary<USocket, Entry> _bySocket = [];
-    private readonly Dictionary<int, Entry> _byFd = [];
+    private readonly Dictionary<ulong, Entry> _byToken = [];
+    private readonly HashSet<Entry> _attention = []; // closed, or holding buffered bytes: what the kernel cannot see
+    private readonly List<Entry> _scratch = [];
     private (USocket Socket, int Events)[] _ready = new (USocket, int)[16];
     private int _readyCount;
     private int _generation;
-    private bool _disposed;
+    private ulong _nextToken;
+    private volatile bool _disposed;
+    private volatile bool _polling;
 
     /// <summary>Creates an empty poller (see also <see cref="USelect.Poll"/>).</summary>
     /// <exception cref="UsocketException">The host refused to create the kernel poll set (e.g. 24 EMFILE).</exception>
@@ -40,15 +49,30 @@ public sealed class Poller : IDisposable
         if (Epoll.IsSupported)
         {
             int e = Epoll.Create(out _epoll);
+            if (e == 0)
+            {
+                e = _epoll!.AddWake();
+            }
+
             if (e != 0)
             {
+                _epoll?.Dispose();
                 throw new UsocketException(e);
             }
         }
     }
 
     /// <summary>How many sockets are registered.</summary>
-    public int Count => _entries.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bySocket.Count;
+            }
+        }
+    }
 
     /// <summary>Adds a socket, or changes its events if it is already registered (as MicroPython does).</summary>
     /// <param name="socket">The socket.</param>
@@ -63,27 +87,35 @@ public sealed class Poller : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(socket);
         CheckEvents(events);
-        if (_bySocket.ContainsKey(socket))
+        lock (_lock)
         {
-            Modify(socket, events);
-            return;
-        }
+            if (_bySocket.ContainsKey(socket))
+            {
+                ModifyLocked(socket, events);
+                return;
+            }
 
-        int fd = FdOf(socket);
-        var entry = new Entry(socket, fd, events);
-        if (_epoll is not null)
-        {
-            int e = _epoll.Add(fd, ToEpoll(events));
+            var entry = new Entry(this, socket, ++_nextToken, events);
+            SocketCore core = socket.Core;
+            if (!core.AddWatcher(entry))
+            {
+                throw new UsocketException(Errno.EBADF);
+            }
+
+            int e = _epoll is null ? 0 : core.With(s => _epoll.Add(s.SafeHandle, ToEpoll(events), entry.Token));
             if (e != 0)
             {
+                core.RemoveWatcher(entry);
                 throw new UsocketException(e);
             }
-        }
 
-        _byFd[fd] = entry;
-        _bySocket[socket] = entry;
-        entry.Index = _entries.Count;
-        _entries.Add(entry);
+            _bySocket[socket] = entry;
+            _byToken[entry.Token] = entry;
+            if (socket.HasBufferedData)
+            {
+                _attention.Add(entry);
+            }
+        }
     }
 
     /// <summary>Changes the events of a registered socket.</summary>
@@ -98,51 +130,46 @@ public sealed class Poller : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(socket);
         CheckEvents(events);
-        if (!_bySocket.TryGetValue(socket, out Entry? entry))
+        lock (_lock)
         {
-            throw new UsocketException(Errno.ENOENT);
-        }
-
-        entry.Events = events;
-        if (_epoll is not null && !socket.IsClosed)
-        {
-            int e = _epoll.Modify(entry.Fd, ToEpoll(events));
-            if (e != 0 && e != Errno.EBADF && e != Errno.ENOENT)
-            {
-                throw new UsocketException(e);
-            }
+            ModifyLocked(socket, events);
         }
     }
 
     /// <summary>Removes a socket. Removing one that is not registered does nothing, as in MicroPython.</summary>
     /// <param name="socket">The socket.</param>
+    /// <remarks>The kernel's set is changed through the socket's own handle, held for the call, so a closed socket's
+    /// descriptor number, reused by another socket, is never touched.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
     public void Unregister(USocket socket)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(socket);
-        if (!_bySocket.Remove(socket, out Entry? entry))
+        lock (_lock)
         {
-            return;
-        }
+            if (!_bySocket.Remove(socket, out Entry? entry))
+            {
+                return;
+            }
 
-        if (_byFd.TryGetValue(entry.Fd, out Entry? same) && same == entry)
-        {
-            _byFd.Remove(entry.Fd);
-        }
+            _byToken.Remove(entry.Token);
+            _attention.Remove(entry);
+            socket.Core.RemoveWatcher(entry);
 
-        _epoll?.Remove(entry.Fd); // fails harmlessly when the socket is already closed: the kernel dropped it
-        Entry last = _entries[^1];
-        _entries[entry.Index] = last;
-        last.Index = entry.Index;
-        _entries.RemoveAt(_entries.Count - 1);
+            // Closed: the kernel dropped it from the set when the handle closed; nothing to do (and its number may be
+            // another socket's by now). Open: removed through its own handle.
+            if (_epoll is not null)
+            {
+                socket.Core.With(s => _epoll.Remove(s.SafeHandle));
+            }
+        }
     }
 
     /// <summary>Waits for events, as <c>poll.poll(timeout)</c>.</summary>
     /// <param name="timeoutMs">Milliseconds to wait; negative waits until something is ready, 0 does not wait.</param>
     /// <returns>The ready sockets with their events (a new list each call).</returns>
-    /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The poller is disposed (also when that happens during the wait).</exception>
     /// <exception cref="UsocketException">The wait itself failed.</exception>
     public IReadOnlyList<(USocket Socket, int Events)> Poll(int timeoutMs = -1)
     {
@@ -166,14 +193,31 @@ public sealed class Poller : IDisposable
     /// <exception cref="UsocketException">The wait itself failed.</exception>
     public ReadyEvents IPoll(int timeoutMs = -1) => new(this, PollCore(timeoutMs), _generation);
 
-    /// <summary>Releases the kernel poll set. The sockets stay open.</summary>
+    /// <summary>Releases the kernel poll set and wakes a poll in progress. The sockets stay open.</summary>
     public void Dispose()
     {
-        if (!_disposed)
+        Entry[] entries;
+        lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
-            _epoll?.Dispose();
+            entries = [.. _bySocket.Values];
+            _bySocket.Clear();
+            _byToken.Clear();
+            _attention.Clear();
         }
+
+        foreach (Entry entry in entries)
+        {
+            entry.Socket.Core.RemoveWatcher(entry);
+        }
+
+        _epoll?.Wake();
+        _epoll?.Dispose(); // a wait in progress keeps the descriptor until it returns
     }
 
     internal static int ToMilliseconds(double? seconds, string paramName)
@@ -200,41 +244,38 @@ public sealed class Poller : IDisposable
         }
     }
 
-    private static int FdOf(USocket socket)
-    {
-        Socket raw = socket.RawSocket ?? throw new UsocketException(Errno.EBADF);
-        try
-        {
-            return (int)raw.SafeHandle.DangerousGetHandle();
-        }
-        catch (ObjectDisposedException)
-        {
-            throw new UsocketException(Errno.EBADF);
-        }
-    }
-
     private static uint ToEpoll(int events) =>
         ((events & POLLIN) != 0 ? Epoll.EPOLLIN : 0) | ((events & POLLOUT) != 0 ? Epoll.EPOLLOUT : 0) | Epoll.EPOLLRDHUP;
+
+    private void ModifyLocked(USocket socket, int events)
+    {
+        if (!_bySocket.TryGetValue(socket, out Entry? entry))
+        {
+            throw new UsocketException(Errno.ENOENT);
+        }
+
+        entry.Events = events;
+        if (_epoll is not null)
+        {
+            int e = socket.Core.With(s => _epoll.Modify(s.SafeHandle, ToEpoll(events), entry.Token));
+            if (e is not 0 and not Errno.EBADF and not Errno.ENOENT)
+            {
+                throw new UsocketException(e);
+            }
+        }
+
+        if ((events & POLLIN) != 0 && socket.HasBufferedData)
+        {
+            _attention.Add(entry);
+        }
+    }
 
     private int PollCore(int timeoutMs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _generation++;
         _readyCount = 0;
-
-        // What the kernel cannot see: closed sockets, and bytes already in a socket's read buffer.
-        foreach (Entry entry in _entries)
-        {
-            if (entry.Socket.IsClosed)
-            {
-                Mark(entry, POLLNVAL);
-            }
-            else if ((entry.Events & POLLIN) != 0 && entry.Socket.HasBufferedData)
-            {
-                Mark(entry, POLLIN);
-            }
-        }
-
+        CheckAttention();
         if (_readyCount > 0)
         {
             timeoutMs = 0;
@@ -247,27 +288,120 @@ public sealed class Poller : IDisposable
         }
 
         long start = Stopwatch.GetTimestamp();
-        while (true)
+        _polling = true;
+        try
         {
-            int wait = timeoutMs < 0 ? -1 : Math.Max(0, timeoutMs - (int)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            int e = _epoll.Wait(_entries.Count, wait, out int count);
-            if (e != 0)
+            while (true)
             {
-                throw new UsocketException(e);
+                int wait = timeoutMs < 0 ? -1 : Math.Max(0, timeoutMs - (int)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                int capacity;
+                lock (_lock)
+                {
+                    capacity = _byToken.Count + 1;
+                }
+
+                int e = _epoll.Wait(capacity, wait, out int count);
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (e != 0)
+                {
+                    throw new UsocketException(e);
+                }
+
+                bool woken = false;
+                lock (_lock)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        (ulong token, uint events) = _epoll.Event(i);
+                        if (token == Epoll.WakeToken)
+                        {
+                            woken = true;
+                        }
+                        else if (_byToken.TryGetValue(token, out Entry? entry))
+                        {
+                            Mark(entry, entry.Socket.IsClosed ? POLLNVAL : FromEpoll(events, entry.Events));
+                        }
+                    }
+                }
+
+                if (woken)
+                {
+                    _epoll.DrainWake();
+                    CheckAttention(); // a registered socket was closed (or got buffered bytes) on another thread
+                }
+
+                if (_readyCount > 0 || wait == 0)
+                {
+                    return _readyCount; // else interrupted, a wake-up with nothing to report, or a stale event: wait on
+                }
+            }
+        }
+        finally
+        {
+            _polling = false;
+        }
+    }
+
+    // What the kernel cannot see: closed sockets, and bytes already in a socket's read buffer. Only the sockets that
+    // told the poller so are looked at, so the cost follows them, not the number registered.
+    private void CheckAttention()
+    {
+        lock (_lock)
+        {
+            if (_attention.Count == 0)
+            {
+                return;
             }
 
-            for (int i = 0; i < count; i++)
+            _scratch.Clear();
+            foreach (Entry entry in _attention)
             {
-                (int fd, uint events) = _epoll.Event(i);
-                if (_byFd.TryGetValue(fd, out Entry? entry))
+                if (entry.Socket.IsClosed)
                 {
-                    Mark(entry, FromEpoll(events, entry.Events));
+                    Mark(entry, POLLNVAL);
+                }
+                else if ((entry.Events & POLLIN) != 0 && entry.Socket.HasBufferedData)
+                {
+                    Mark(entry, POLLIN);
+                }
+                else
+                {
+                    _scratch.Add(entry);
                 }
             }
 
-            if (_readyCount > 0 || wait == 0)
+            foreach (Entry done in _scratch)
             {
-                return _readyCount; // else interrupted, or an event for a socket no longer registered: wait on
+                _attention.Remove(done);
+            }
+        }
+    }
+
+    private void OnAttention(Entry entry, bool wake)
+    {
+        lock (_lock)
+        {
+            if (_disposed || !_byToken.ContainsKey(entry.Token))
+            {
+                return;
+            }
+
+            _attention.Add(entry);
+        }
+
+        if (wake || _polling)
+        {
+            _epoll?.Wake();
+        }
+    }
+
+    private void OnRenewed(Entry entry, Socket fresh)
+    {
+        lock (_lock)
+        {
+            if (!_disposed && _byToken.ContainsKey(entry.Token))
+            {
+                _epoll?.Add(fresh.SafeHandle, ToEpoll(entry.Events), entry.Token);
             }
         }
     }
@@ -298,65 +432,82 @@ public sealed class Poller : IDisposable
         return mask;
     }
 
+    // Where there is no epoll: Socket.Select in slices, so closes and disposal are seen within one slice.
     private void PollPortable(int timeoutMs)
     {
-        var read = new List<Socket>();
-        var write = new List<Socket>();
-        var error = new List<Socket>();
-        var owners = new Dictionary<Socket, Entry>();
-        foreach (Entry entry in _entries)
+        const int SliceMs = 50;
+        long start = Stopwatch.GetTimestamp();
+        while (true)
         {
-            if (entry.Socket.RawSocket is not Socket raw || entry.Socket.IsClosed)
+            var read = new List<Socket>();
+            var write = new List<Socket>();
+            var error = new List<Socket>();
+            var owners = new Dictionary<Socket, Entry>();
+            lock (_lock)
             {
-                continue;
+                foreach (Entry entry in _bySocket.Values)
+                {
+                    if (entry.Socket.RawSocket is not Socket raw)
+                    {
+                        continue;
+                    }
+
+                    owners[raw] = entry;
+                    if ((entry.Events & POLLIN) != 0)
+                    {
+                        read.Add(raw);
+                    }
+
+                    if ((entry.Events & POLLOUT) != 0)
+                    {
+                        write.Add(raw);
+                    }
+
+                    error.Add(raw);
+                }
             }
 
-            owners[raw] = entry;
-            if ((entry.Events & POLLIN) != 0)
+            int left = timeoutMs < 0 ? SliceMs : Math.Max(0, timeoutMs - (int)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            int slice = Math.Min(left, SliceMs);
+            if (owners.Count == 0)
             {
-                read.Add(raw);
+                Thread.Sleep(slice);
+            }
+            else
+            {
+                try
+                {
+                    Socket.Select(read, write, error, slice * 1000);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    read.Clear(); // a socket closed during the wait: the attention check below reports it
+                    write.Clear();
+                    error.Clear();
+                }
             }
 
-            if ((entry.Events & POLLOUT) != 0)
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (Socket s in read)
             {
-                write.Add(raw);
+                Mark(owners[s], POLLIN);
             }
 
-            error.Add(raw);
-        }
-
-        if (owners.Count == 0)
-        {
-            if (timeoutMs != 0)
+            foreach (Socket s in write)
             {
-                Thread.Sleep(timeoutMs);
+                Mark(owners[s], POLLOUT);
             }
 
-            return;
-        }
+            foreach (Socket s in error)
+            {
+                Mark(owners[s], POLLERR);
+            }
 
-        try
-        {
-            Socket.Select(read, write, error, timeoutMs < 0 ? -1 : timeoutMs * 1000);
-        }
-        catch (SocketException e)
-        {
-            throw new UsocketException(Errno.FromSocketError(e.SocketErrorCode));
-        }
-
-        foreach (Socket s in read)
-        {
-            Mark(owners[s], POLLIN);
-        }
-
-        foreach (Socket s in write)
-        {
-            Mark(owners[s], POLLOUT);
-        }
-
-        foreach (Socket s in error)
-        {
-            Mark(owners[s], POLLERR);
+            CheckAttention();
+            if (_readyCount > 0 || left <= slice)
+            {
+                return;
+            }
         }
     }
 
@@ -435,18 +586,22 @@ public sealed class Poller : IDisposable
         }
     }
 
-    private sealed class Entry(USocket socket, int fd, int events)
+    private sealed class Entry(Poller poller, USocket socket, ulong token, int events) : SocketCore.IWatcher
     {
         public USocket Socket { get; } = socket;
 
-        public int Fd { get; } = fd;
+        public ulong Token { get; } = token;
 
         public int Events { get; set; } = events;
-
-        public int Index { get; set; }
 
         public int Generation { get; set; }
 
         public int Slot { get; set; }
+
+        public void OnClosed(SocketCore core) => poller.OnAttention(this, wake: true);
+
+        public void OnBuffered(SocketCore core) => poller.OnAttention(this, wake: false);
+
+        public void OnHandleRenewed(SocketCore core, Socket old, Socket fresh) => poller.OnRenewed(this, fresh);
     }
 }

@@ -2,31 +2,30 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Usock.Core;
+using Usock.Platform;
 
 namespace Usock;
 
+/// <summary>
+/// The async members. Each runs the same non-blocking primitive as its synchronous twin and awaits readiness instead of
+/// waiting in the kernel (<see cref="SocketCore"/>): the same fill under <c>ReadLineAsync</c>, the same deferred-error rule
+/// under <c>ReadIntoAsync</c>, the same one deadline per call, on the socket's <see cref="TimeProvider"/>.
+/// </summary>
 public sealed partial class USocket
 {
-    private TimeProvider _timeProvider = TimeProvider.System;
-
-    // One reusable timer per direction (one reader and one writer may run at once): a timeout costs no allocation.
-    private CancellationTokenSource? _readTimer;
-    private CancellationTokenSource? _writeTimer;
-
     /// <summary>
     /// The clock behind the async methods' timeouts (default <see cref="TimeProvider.System"/>); a fake one lets tests
-    /// run timeouts without waiting. The synchronous methods wait in the kernel, on the real clock.
+    /// run timeouts without waiting. The synchronous methods run their deadlines on the same clock (a wait in the kernel takes short slices when the clock is not the system's, so an advance is seen). Usually given once, in <see cref="UsocketOptions.TimeProvider"/>.
     /// </summary>
     /// <exception cref="ArgumentNullException">The value is null.</exception>
     public TimeProvider TimeProvider
     {
-        get => _timeProvider;
+        get => _core.Clock;
         set
         {
             ArgumentNullException.ThrowIfNull(value);
-            _timeProvider = value;
-            Interlocked.Exchange(ref _readTimer, null)?.Dispose();
-            Interlocked.Exchange(ref _writeTimer, null)?.Dispose();
+            _core.Clock = value;
         }
     }
 
@@ -49,18 +48,19 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ConnectAsync((string Host, int Port) address, CancellationToken cancellationToken = default)
     {
-        if (_timeoutMs == 0)
+        if (_core.TimeoutMs == 0)
         {
             Connect(address);
             return;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (!MayConnect(out Socket s))
+        if (!MayConnect())
         {
             return;
         }
 
+        Deadline deadline = _core.StartDeadline();
         IPEndPoint ep;
         try
         {
@@ -72,7 +72,7 @@ public sealed partial class USocket
             throw;
         }
 
-        await ConnectStartedAsync(s, ep, cancellationToken).ConfigureAwait(false);
+        await ConnectStartedAsync(ep, deadline, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Connects to an endpoint without blocking the caller. See <see cref="ConnectAsync(ValueTuple{string, int}, CancellationToken)"/>.</summary>
@@ -87,16 +87,16 @@ public sealed partial class USocket
     {
         Live();
         IPEndPoint ep = CheckEndPoint(endPoint, nameof(endPoint));
-        if (_timeoutMs == 0)
+        if (_core.TimeoutMs == 0)
         {
             Connect(ep);
             return;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        if (MayConnect(out Socket s))
+        if (MayConnect())
         {
-            await ConnectStartedAsync(s, ep, cancellationToken).ConfigureAwait(false);
+            await ConnectStartedAsync(ep, _core.StartDeadline(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -108,40 +108,20 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<(USocket Conn, string Address, int Port)> AcceptAsync(CancellationToken cancellationToken = default)
     {
-        Socket s = Live();
-        if (!_listening)
+        Live();
+        if (_core.State != ConnectState.Listening)
         {
             throw Error(Errno.EINVAL);
         }
 
-        if (_timeoutMs == 0)
+        if (_core.TimeoutMs == 0)
         {
             return Accept();
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new AsyncCall(this, write: false, cancellationToken);
-        Socket accepted;
-        try
-        {
-            accepted = await s.AcceptAsync(call.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (call.Translate(e) is Exception mapped)
-        {
-            throw mapped;
-        }
-        finally
-        {
-            call.End();
-        }
-
-        if (!accepted.Blocking)
-        {
-            accepted.Blocking = true;
-        }
-
-        var conn = new USocket(this, accepted);
-        return (conn, conn._remote!.Address.ToString(), conn._remote.Port);
+        (int e, Socket? accepted) = await _core.AcceptAsync(_core.StartDeadline(), cancellationToken).ConfigureAwait(false);
+        return e == 0 ? Accepted(accepted!) : throw AsyncError(e, cancellationToken);
     }
 
     /// <summary>Receives up to <paramref name="bufsize"/> bytes without blocking the caller. Same result and errors as <see cref="Recv"/>.</summary>
@@ -154,9 +134,9 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]> RecvAsync(int bufsize, CancellationToken cancellationToken = default)
     {
-        Socket s = Live();
+        Live();
         ArgumentOutOfRangeException.ThrowIfNegative(bufsize);
-        if (Buffered > 0 || bufsize == 0 || _timeoutMs == 0)
+        if (Buffered > 0 || bufsize == 0 || _core.TimeoutMs == 0)
         {
             return Recv(bufsize);
         }
@@ -166,7 +146,12 @@ public sealed partial class USocket
         byte[] rented = ArrayPool<byte>.Shared.Rent(cap);
         try
         {
-            int n = await ReceiveOnceAsync(s, rented.AsMemory(0, cap), cancellationToken).ConfigureAwait(false);
+            (int e, int n) = await ReceiveSomeAsync(rented.AsMemory(0, cap), _core.StartDeadline(), cancellationToken).ConfigureAwait(false);
+            if (e != 0)
+            {
+                throw AsyncError(e, cancellationToken);
+            }
+
             if (n == 0)
             {
                 EndOfStream();
@@ -192,10 +177,10 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int?> ReadIntoAsync(Memory<byte> buffer, int nbytes = -1, CancellationToken cancellationToken = default)
     {
-        Socket s = Live();
+        Live();
         ArgumentOutOfRangeException.ThrowIfLessThan(nbytes, -1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(nbytes, buffer.Length);
-        if (_timeoutMs == 0)
+        if (_core.TimeoutMs == 0 || !_core.IsStream)
         {
             return ReadInto(buffer.Span, nbytes);
         }
@@ -208,40 +193,34 @@ public sealed partial class USocket
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new AsyncCall(this, write: false, cancellationToken);
-        try
+        Deadline deadline = _core.StartDeadline();
+        while (got < want.Length)
         {
-            while (got < want.Length)
+            (int e, int n) = await ReceiveSomeAsync(want[got..], deadline, cancellationToken).ConfigureAwait(false);
+            if (e != 0)
             {
-                int n;
-                try
+                if (got > 0)
                 {
-                    n = await ReceiveAsync(s, want[got..], call).ConfigureAwait(false);
-                }
-                catch (Exception e) when (got > 0 && e is UsocketException or OperationCanceledException)
-                {
-                    if (e is UsocketException u)
+                    if (e != ReadinessQueue.Canceled)
                     {
-                        DeferReadError(u.Errno); // raised by the next read, as ReadInto does
+                        DeferReadError(e); // raised by the next read, as ReadInto does
                     }
 
                     return got; // nothing lost: the bytes read are the caller's
                 }
 
-                if (n == 0)
-                {
-                    break;
-                }
-
-                got += n;
+                throw AsyncError(e, cancellationToken);
             }
 
-            return got;
+            if (n == 0)
+            {
+                break;
+            }
+
+            got += n;
         }
-        finally
-        {
-            call.End();
-        }
+
+        return got;
     }
 
     /// <summary>Reads a line without blocking the caller. Same result and errors as <see cref="ReadLine"/>.</summary>
@@ -252,8 +231,8 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<byte[]?> ReadLineAsync(CancellationToken cancellationToken = default)
     {
-        Socket s = Live();
-        if (_timeoutMs == 0)
+        Live();
+        if (_core.TimeoutMs == 0 || !_core.IsStream)
         {
             return ReadLine();
         }
@@ -265,32 +244,30 @@ public sealed partial class USocket
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new AsyncCall(this, write: false, cancellationToken);
-        try
+        Deadline deadline = _core.StartDeadline();
+        while (true)
         {
-            while (true)
+            if (TryTakeLine(ref scanned, out byte[]? line))
             {
-                if (TryTakeLine(ref scanned, out byte[]? line))
-                {
-                    return line;
-                }
-
-                int limit = LineFillLimit;
-                MakeRoom(limit);
-                int room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
-                int n = await ReceiveAsync(s, _rbuf.AsMemory(_rend, room), call).ConfigureAwait(false);
-
-                if (n == 0)
-                {
-                    return TakeBuffered(Buffered);
-                }
-
-                _rend += n;
+                return line;
             }
-        }
-        finally
-        {
-            call.End();
+
+            int limit = LineFillLimit;
+            MakeRoom(limit);
+            int room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
+            (int e, int n) = await ReceiveSomeAsync(_rbuf.AsMemory(_rend, room), deadline, cancellationToken).ConfigureAwait(false);
+            if (e != 0)
+            {
+                throw AsyncError(e, cancellationToken); // a partial line stays buffered
+            }
+
+            if (n == 0)
+            {
+                return TakeBuffered(Buffered);
+            }
+
+            _rend += n;
+            _core.NotifyBuffered();
         }
     }
 
@@ -303,26 +280,15 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        Socket s = Live();
-        if (data.IsEmpty || _timeoutMs == 0)
+        Live();
+        if (data.IsEmpty || _core.TimeoutMs == 0)
         {
             return Send(data.Span);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new AsyncCall(this, write: true, cancellationToken);
-        try
-        {
-            return await s.SendAsync(data, SocketFlags.None, call.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (call.Translate(e) is Exception mapped)
-        {
-            throw mapped;
-        }
-        finally
-        {
-            call.End();
-        }
+        (int e, int n) = await _core.SendAsync(data, _core.StartDeadline(), cancellationToken).ConfigureAwait(false);
+        return e == 0 ? n : throw AsyncError(e, cancellationToken);
     }
 
     /// <summary>Sends all the data without blocking the caller, with one deadline for the whole call, as <see cref="SendAll(ReadOnlySpan{byte})"/>.</summary>
@@ -334,165 +300,68 @@ public sealed partial class USocket
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        Socket s = Live();
-        if (data.IsEmpty || _timeoutMs == 0)
+        Live();
+        if (data.IsEmpty || _core.TimeoutMs == 0)
         {
             SendAll(data.Span);
             return;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var call = new AsyncCall(this, write: true, cancellationToken);
-        try
+        Deadline deadline = _core.StartDeadline();
+        while (!data.IsEmpty)
         {
-            while (!data.IsEmpty)
+            (int e, int n) = await _core.SendAsync(data, deadline, cancellationToken).ConfigureAwait(false);
+            if (e != 0)
             {
-                int n = await s.SendAsync(data, SocketFlags.None, call.Token).ConfigureAwait(false);
-                data = data[n..];
-            }
-        }
-        catch (Exception e) when (call.Translate(e) is Exception mapped)
-        {
-            throw mapped;
-        }
-        finally
-        {
-            call.End();
-        }
-    }
-
-    private async ValueTask ConnectStartedAsync(Socket s, IPEndPoint ep, CancellationToken cancellationToken)
-    {
-        s = StartingConnect(s);
-        _remote = ep;
-        var call = new AsyncCall(this, write: true, cancellationToken);
-        try
-        {
-            await s.ConnectAsync(ep, call.Token).ConfigureAwait(false);
-            OnConnected(ep);
-        }
-        catch (Exception e) when (call.Translate(e) is Exception mapped)
-        {
-            if (e is OperationCanceledException)
-            {
-                _connectPending = _socketType == SocketType.Stream; // still going in the kernel, as after a sync timeout
-            }
-            else
-            {
-                _connectFailed = _socketType == SocketType.Stream;
+                throw AsyncError(e, cancellationToken);
             }
 
-            throw mapped;
-        }
-        finally
-        {
-            call.End();
+            data = data[n..];
         }
     }
 
-    private async ValueTask<int> ReceiveOnceAsync(Socket s, Memory<byte> buffer, CancellationToken cancellationToken)
+    private async ValueTask ConnectStartedAsync(IPEndPoint ep, Deadline deadline, CancellationToken cancellationToken)
     {
-        var call = new AsyncCall(this, write: false, cancellationToken);
-        try
+        RenewIfFailed();
+        int e = _core.MakeNonBlocking();
+        int sequence = _core.WriteReady.Sequence;
+        if (e == 0)
         {
-            return await ReceiveAsync(s, buffer, call).ConfigureAwait(false);
-        }
-        finally
-        {
-            call.End();
-        }
-    }
-
-    /// <summary>
-    /// The one async receive under every async read, as <see cref="ReceiveSome"/> is for the synchronous ones: an
-    /// error a short <c>ReadInto</c> kept comes first, then .NET's receive within the call's deadline, its exceptions
-    /// translated.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReceiveAsync(Socket s, Memory<byte> buffer, AsyncCall call)
-    {
-        if (_deferredReadError != 0)
-        {
-            throw Error(TakeDeferredReadError());
+            e = _core.StartConnect(ep);
         }
 
-        try
+        if (e == 0)
         {
-            return await s.ReceiveAsync(buffer, SocketFlags.None, call.Token).ConfigureAwait(false);
+            _core.Connected(ep);
+            return;
         }
-        catch (Exception e) when (call.Translate(e) is Exception mapped)
+
+        if (e != Errno.EINPROGRESS || !_core.IsStream)
         {
-            throw mapped;
+            _core.ConnectFailed();
+            throw Error(e);
+        }
+
+        // A cancelled or timed-out wait leaves the connect going in the kernel, as after a synchronous timeout.
+        int result = await _core.FinishConnectAsync(sequence, deadline, cancellationToken).ConfigureAwait(false);
+        if (result != 0)
+        {
+            throw AsyncError(result, cancellationToken);
         }
     }
 
-    private CancellationTokenSource RentTimer(bool write)
-    {
-        CancellationTokenSource? timer = write ? Interlocked.Exchange(ref _writeTimer, null) : Interlocked.Exchange(ref _readTimer, null);
-        return timer ?? new CancellationTokenSource(System.Threading.Timeout.InfiniteTimeSpan, _timeProvider);
-    }
+    /// <summary>The one async receive under every async read, as <see cref="ReceiveSome"/> is for the synchronous ones:
+    /// an error a short <c>ReadInto</c> kept comes first, then the core's receive within the call's deadline.</summary>
+    private ValueTask<(int Errno, int Count)> ReceiveSomeAsync(Memory<byte> buffer, Deadline deadline, CancellationToken cancellationToken) =>
+        _deferredReadError != 0
+            ? new ValueTask<(int, int)>((TakeDeferredReadError(), 0))
+            : _core.ReceiveAsync(buffer, deadline, cancellationToken);
 
-    private void ReturnTimer(bool write, CancellationTokenSource timer)
-    {
-        // Reset stops the pending timer; a timer that fired (or a clock changed meanwhile) is not reused.
-        if (!timer.TryReset() || (write ? Interlocked.CompareExchange(ref _writeTimer, timer, null) : Interlocked.CompareExchange(ref _readTimer, timer, null)) is not null)
-        {
-            timer.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// One async call's deadline and cancellation: the socket's timeout (a reused timer on the socket's
-    /// <see cref="TimeProvider"/>) joined with the caller's token, and the translation of what .NET raises.
-    /// </summary>
-    private readonly struct AsyncCall
-    {
-        private readonly USocket _owner;
-        private readonly CancellationToken _caller;
-        private readonly CancellationTokenSource? _timer;
-        private readonly CancellationTokenRegistration _link;
-        private readonly bool _write;
-
-        public AsyncCall(USocket owner, bool write, CancellationToken caller)
-        {
-            _owner = owner;
-            _caller = caller;
-            _write = write;
-            if (owner._timeoutMs <= 0)
-            {
-                Token = caller;
-                return;
-            }
-
-            _timer = owner.RentTimer(write);
-            _timer.CancelAfter(TimeSpan.FromMilliseconds(owner._timeoutMs));
-            if (caller.CanBeCanceled)
-            {
-                _link = caller.UnsafeRegister(static t => ((CancellationTokenSource)t!).Cancel(), _timer);
-            }
-
-            Token = _timer.Token;
-        }
-
-        public CancellationToken Token { get; }
-
-        /// <summary>What to throw instead of <paramref name="e"/>, or null to let it through.</summary>
-        public Exception? Translate(Exception e) => e switch
-        {
-            OperationCanceledException when _caller.IsCancellationRequested => new OperationCanceledException("The operation was cancelled; the socket stays usable.", e, _caller),
-            OperationCanceledException when _timer is { IsCancellationRequested: true } => _owner.Error(Errno.ETIMEDOUT),
-            SocketException se => _owner.Error(Errno.FromSocketError(se.SocketErrorCode)),
-            ObjectDisposedException => _owner.Error(Errno.EBADF),
-            _ => null,
-        };
-
-        public void End()
-        {
-            _link.Dispose();
-            if (_timer is not null)
-            {
-                _owner.ReturnTimer(_write, _timer);
-            }
-        }
-    }
+    // An async call's errno as an exception: the caller's cancellation is OperationCanceledException (the socket stays
+    // usable), anything else goes through the one place that throws.
+    private Exception AsyncError(int errno, CancellationToken cancellationToken) =>
+        errno == ReadinessQueue.Canceled
+            ? new OperationCanceledException("The operation was cancelled; the socket stays usable.", cancellationToken)
+            : Error(errno);
 }

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using Usock.Core;
 using Usock.Platform;
 
 namespace Usock;
 
 public sealed partial class USocket
 {
+    private int _connectError; // POSIX profile: a failed non-blocking connect seen outside Connect, for the next Connect to raise
+
     /// <summary>Binds the socket to a local address, as the module's <c>bind(address)</c>.</summary>
     /// <param name="address">(host, port): <c>""</c> is the wildcard address; port 0 lets the system pick one.
     /// Host names are resolved.</param>
@@ -18,7 +21,7 @@ public sealed partial class USocket
     public void Bind((string Host, int Port) address)
     {
         Live();
-        BindCore(ToEndPoint(address, allowNames: true, nameof(address)));
+        BindCore(ToEndPoint(address, allowNames: true, nameof(address), _core.StartDeadline()));
     }
 
     /// <summary>Binds the socket to a local endpoint. See <see cref="Bind(ValueTuple{string, int})"/>.</summary>
@@ -34,14 +37,13 @@ public sealed partial class USocket
 
     private void BindCore(IPEndPoint ep)
     {
-        Socket s = Live();
-        int e = SocketPal.Bind(s, ep);
+        int e = _core.With(s => SocketPal.Bind(s, ep));
         if (e != 0)
         {
             throw Error(e);
         }
 
-        _boundByUser = ep;
+        _core.BoundTo(ep);
     }
 
     /// <summary>Starts listening for connections, as the module's <c>listen(backlog)</c>.</summary>
@@ -51,81 +53,69 @@ public sealed partial class USocket
     /// 98 EADDRINUSE when another socket listens on the address; 9 EBADF when closed.</exception>
     public void Listen(int backlog = 5)
     {
-        Socket s = Live();
-        if (_socketType != SocketType.Stream)
+        Live();
+        if (!_core.IsStream)
         {
             throw Error(Errno.EOPNOTSUPP);
         }
 
-        if (_connected || _connectPending)
+        if (_core.State is ConnectState.Connected or ConnectState.Connecting)
         {
             throw Error(Errno.EINVAL);
         }
 
-        int e = s.IsBound ? 0 : SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
-        if (e == 0)
+        IPAddress any = WildcardAddress;
+        int e = _core.With(s =>
         {
-            e = SocketPal.Listen(s, Math.Max(backlog, 0));
-        }
-
+            int r = s.IsBound ? 0 : SocketPal.Bind(s, new IPEndPoint(any, 0));
+            return r != 0 ? r : SocketPal.Listen(s, Math.Max(backlog, 0));
+        });
         if (e != 0)
         {
             throw Error(e);
         }
 
-        _listening = true;
+        _core.Listening();
     }
 
     /// <summary>
     /// Accepts a connection, as the module's <c>accept()</c>: a <b>3-tuple</b> of the new socket, the client's
     /// IP address and the client's port.
     /// </summary>
-    /// <returns>(conn, address, port); the new socket is blocking and has this socket's profile and limits.</returns>
+    /// <returns>(conn, address, port); the new socket is blocking and has this socket's profile and limits. On a
+    /// dual-stack <see cref="AF_INET6"/> listener an IPv4 client's address reads <c>::ffff:a.b.c.d</c>.</returns>
     /// <exception cref="UsocketException">22 EINVAL when the socket is not listening; 11 EAGAIN when non-blocking
     /// and nobody is waiting; 110 ETIMEDOUT when the timeout passes; 24 EMFILE; 9 EBADF when closed.</exception>
     public (USocket Conn, string Address, int Port) Accept()
     {
-        Socket s = Live();
-        if (!_listening)
+        Live();
+        if (_core.State != ConnectState.Listening)
         {
             throw Error(Errno.EINVAL);
         }
 
-        Deadline deadline = Deadline.Start(_timeoutMs);
-        while (true)
+        int e = _core.Accept(_core.StartDeadline(), out Socket? accepted);
+        return e == 0 ? Accepted(accepted!) : throw Error(e);
+    }
+
+    // Wraps an accepted handle: blocking, as the module promises, whatever the listener's mode.
+    private (USocket Conn, string Address, int Port) Accepted(Socket accepted)
+    {
+        int e = accepted.Blocking ? 0 : SocketPal.SetBlocking(accepted, true);
+        IPEndPoint? peer = null;
+        if (e == 0)
         {
-            // Accept reports "would block" by exception: wait first unless the socket blocks by itself.
-            int ready = _timeoutMs > 0 ? Wait(s, SelectMode.SelectRead, deadline) : 0;
-            if (ready != 0)
-            {
-                throw Error(ready);
-            }
-
-            int e = SocketPal.Accept(s, out Socket? accepted);
-            if (e == 0)
-            {
-                e = accepted!.Blocking ? 0 : SocketPal.SetBlocking(accepted, true);
-                if (e != 0)
-                {
-                    accepted!.Dispose();
-                    throw Error(e);
-                }
-
-                var conn = new USocket(this, accepted!);
-                IPEndPoint peer = conn._remote!;
-                return (conn, peer.Address.ToString(), peer.Port);
-            }
-
-            if (e != Errno.EAGAIN)
-            {
-                throw Error(e);
-            }
-
-            if (_timeoutMs == 0)
-            {
-                throw Error(Errno.EAGAIN);
-            }
+            e = SocketPal.GetRemoteEndPoint(accepted, out peer);
         }
+
+        if (e != 0)
+        {
+            accepted.Dispose();
+            throw Error(e);
+        }
+
+        var conn = new USocket(this, accepted, peer!);
+        return (conn, peer!.Address.ToString(), peer.Port);
     }
 
     /// <summary>Connects to a remote address, as the module's <c>connect(address)</c>. Host names are resolved.</summary>
@@ -155,18 +145,19 @@ public sealed partial class USocket
         ConnectCore(default, CheckEndPoint(endPoint, nameof(endPoint)));
     }
 
-    // `given` is the endpoint of the IPEndPoint overload; otherwise `address` is resolved.
+    // `given` is the endpoint of the IPEndPoint overload; otherwise `address` is resolved, within the call's deadline.
     private void ConnectCore((string Host, int Port) address, IPEndPoint? given)
     {
-        if (!MayConnect(out Socket s))
+        if (!MayConnect())
         {
             return;
         }
 
+        Deadline deadline = _core.StartDeadline();
         IPEndPoint ep;
         try
         {
-            ep = given ?? ToEndPoint(address, allowNames: true, nameof(address));
+            ep = given ?? ToEndPoint(address, allowNames: true, nameof(address), deadline);
         }
         catch (UsocketException)
         {
@@ -174,30 +165,27 @@ public sealed partial class USocket
             throw;
         }
 
-        s = StartingConnect(s);
-        Deadline deadline = Deadline.Start(_timeoutMs);
-        int e = SocketPal.Connect(s, ep);
+        RenewIfFailed();
+        int e = _core.StartConnect(ep);
         if (e == 0)
         {
-            OnConnected(ep);
+            _core.Connected(ep);
             return;
         }
 
-        if (e != Errno.EINPROGRESS || _socketType != SocketType.Stream)
+        if (e != Errno.EINPROGRESS || !_core.IsStream)
         {
-            _connectFailed = _socketType == SocketType.Stream;
+            _core.ConnectFailed();
             throw Error(e);
         }
 
-        _connectPending = true;
-        _remote = ep;
-        int waited = Wait(s, SelectMode.SelectWrite, deadline);
+        int waited = _core.Wait(SelectMode.SelectWrite, deadline);
         if (waited != 0)
         {
             throw Error(waited == Errno.EAGAIN ? Errno.EINPROGRESS : waited);
         }
 
-        int result = FinishPendingConnect(s);
+        int result = _core.FinishConnect();
         if (result != 0)
         {
             throw Error(result);
@@ -208,20 +196,21 @@ public sealed partial class USocket
     /// The profile's rules for a second connect on a stream socket. False when there is nothing left to do: a connect
     /// in progress has just completed, which the kernel reports as success (POSIX profile).
     /// </summary>
-    private bool MayConnect(out Socket s)
+    private bool MayConnect()
     {
-        s = Live();
-        if (_socketType != SocketType.Stream)
+        Live();
+        if (!_core.IsStream)
         {
             return true;
         }
 
+        ConnectState state = _core.State;
         if (Profile == UsocketProfile.QuecPython)
         {
-            return _connectStarted || _listening ? throw Error(Errno.EALREADY) : true;
+            return state == ConnectState.Idle ? true : throw Error(Errno.EALREADY);
         }
 
-        if (_connected || _listening)
+        if (state is ConnectState.Connected or ConnectState.Listening)
         {
             throw Error(Errno.EISCONN);
         }
@@ -233,9 +222,9 @@ public sealed partial class USocket
             throw Error(failed);
         }
 
-        if (_connectPending)
+        if (state == ConnectState.Connecting)
         {
-            int done = FinishPendingConnect(s);
+            int done = _core.FinishConnect();
             return done == 0 ? false : throw Error(done);
         }
 
@@ -245,157 +234,36 @@ public sealed partial class USocket
     // The firmware marks a stream socket as connecting before it resolves the name: a failed lookup spends it.
     private void OnLookupFailed()
     {
-        if (_socketType == SocketType.Stream && Profile == UsocketProfile.QuecPython)
+        if (_core.IsStream && Profile == UsocketProfile.QuecPython)
         {
-            _connectStarted = true;
+            _core.LookupFailed();
         }
     }
 
-    // Just before the connect starts: a fresh socket after a failed attempt (POSIX), and the socket marked.
-    private Socket StartingConnect(Socket s)
+    // POSIX profile, a connect after a failed one: some hosts (and .NET on them) cannot reuse a socket whose connect
+    // failed, so a fresh handle takes its place, with the same options, local address and poller registrations.
+    private void RenewIfFailed()
     {
-        if (_socketType != SocketType.Stream)
+        if (_core.IsStream && _core.State == ConnectState.Failed)
         {
-            return s;
+            int e = _core.Renew();
+            _connectError = 0;
+            if (e != 0)
+            {
+                throw Error(e);
+            }
         }
-
-        if (_connectFailed)
-        {
-            s = RenewSocket(s);
-        }
-
-        _connectStarted = true;
-        return s;
-    }
-
-    private void OnConnected(IPEndPoint remote)
-    {
-        _connected = true;
-        _connectPending = false;
-        _remote = remote;
     }
 
     // Outside Connect: settle a finished non-blocking connect, keeping its failure for the next Connect to raise.
-    private void ObservePendingConnect(Socket s)
+    private void ObservePendingConnect()
     {
-        if (_connectPending)
+        if (_core.State == ConnectState.Connecting)
         {
-            int result = FinishPendingConnect(s);
-            if (result is not 0 and not Errno.EALREADY)
+            int result = _core.FinishConnect();
+            if (result is not 0 and not Errno.EALREADY and not Errno.EBADF)
             {
                 _connectError = result;
-            }
-        }
-    }
-
-    // A connect in progress: 0 once connected, EALREADY while still going, the failure's errno otherwise.
-    private int FinishPendingConnect(Socket s)
-    {
-        int e = SocketPal.Poll(s, 0, SelectMode.SelectWrite, out bool ready);
-        if (e != 0)
-        {
-            return e;
-        }
-
-        if (!ready)
-        {
-            return Errno.EALREADY;
-        }
-
-        int pending = SocketPal.TakePendingError(s);
-        _connectPending = false;
-        if (pending == 0)
-        {
-            OnConnected(_remote!);
-            return 0;
-        }
-
-        _connectFailed = true;
-        return pending;
-    }
-
-    /// <summary>
-    /// POSIX profile, a connect after a failed one: some hosts (and .NET on them) cannot reuse a socket whose
-    /// connect failed, so a fresh one takes its place with the same options and local address.
-    /// </summary>
-    private Socket RenewSocket(Socket old)
-    {
-        IPEndPoint? bound = _boundByUser;
-        if (bound is not null && bound.Port == 0 && SocketPal.GetLocalEndPoint(old, out IPEndPoint? actual) == 0 && actual is not null)
-        {
-            bound = actual;
-        }
-
-        int e = SocketPal.Create(_family, _socketType, _protocol, out Socket? fresh);
-        if (e != 0)
-        {
-            throw Error(e);
-        }
-
-        old.Dispose();
-        e = SocketPal.SetBlocking(fresh!, _timeoutMs < 0);
-        if (e == 0 && _reuseAddress)
-        {
-            e = HostOptions.SetReuseAddress(fresh!, true);
-        }
-
-        if (e == 0 && _keepAliveMinutes > 0)
-        {
-            e = HostOptions.SetKeepAliveMinutes(fresh!, _keepAliveMinutes);
-        }
-
-        if (e == 0 && bound is not null)
-        {
-            e = SocketPal.Bind(fresh!, bound);
-        }
-
-        if (Interlocked.CompareExchange(ref _sock, fresh, old) != old)
-        {
-            fresh!.Dispose();
-            throw Error(Errno.EBADF);
-        }
-
-        if (e != 0)
-        {
-            throw Error(e);
-        }
-
-        _connectFailed = false;
-        _connectError = 0;
-        _local = null;
-        _remote = null;
-        return fresh!;
-    }
-
-    /// <summary>
-    /// Waits until the socket is ready for <paramref name="mode"/>, within the call's one deadline.
-    /// Returns 0 when ready, EAGAIN when the socket is non-blocking, ETIMEDOUT when the deadline passes,
-    /// or the errno of a failed wait.
-    /// </summary>
-    private static int Wait(Socket s, SelectMode mode, in Deadline deadline)
-    {
-        if (deadline.IsNonBlocking)
-        {
-            return Errno.EAGAIN;
-        }
-
-        while (true)
-        {
-            int ms = deadline.RemainingMs();
-            if (ms == 0)
-            {
-                return Errno.ETIMEDOUT;
-            }
-
-            int e = SocketPal.Poll(s, ms, mode, out bool ready);
-            if (e != 0)
-            {
-                return e;
-            }
-
-            if (ready)
-            {
-                return 0;
             }
         }
     }

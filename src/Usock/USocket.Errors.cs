@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using Usock.Core;
 using Usock.Platform;
 
 namespace Usock;
@@ -8,7 +8,7 @@ public sealed partial class USocket
     // The one place that makes a UsocketException for a socket, applying the profile's numbers.
     private UsocketException Error(int errno, string? detail = null)
     {
-        if (_closed)
+        if (_core.IsClosed)
         {
             errno = Errno.EBADF; // closed under a running call: whatever the OS said, the socket is gone
         }
@@ -20,7 +20,7 @@ public sealed partial class USocket
         {
             errno = Errno.LWIP_EAI_FAIL;
         }
-        else if (errno == Errno.EPIPE && Profile == UsocketProfile.QuecPython && _socketType == SocketType.Stream && !_connectStarted)
+        else if (errno == Errno.EPIPE && Profile == UsocketProfile.QuecPython && _core.IsStream && _core.State is ConnectState.Idle or ConnectState.Listening)
         {
             errno = Errno.ENOTCONN; // lwIP: sending on a TCP socket that never connected is ERR_CONN
         }

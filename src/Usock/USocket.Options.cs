@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Usock.Core;
 using Usock.Platform;
 
 namespace Usock;
@@ -20,6 +21,9 @@ public sealed partial class USocket
     /// <para>TCP_KEEPALIVE v: keepalive on, first probe after v·60 s idle, then every 25 s, 3 probes (the
     /// firmware's numbers). The firmware does not range-check v; Usock does. On a non-TCP socket the device
     /// ignores it, the POSIX profile raises 92.</para>
+    /// <para><see cref="IPV6_V6ONLY"/> at level <see cref="IPPROTO_IPV6"/> (an extension): 1 makes an
+    /// <see cref="AF_INET6"/> socket IPv6-only, 0 dual-stack (the default); set it before binding. 22 EINVAL on an
+    /// <see cref="AF_INET"/> socket.</para>
     /// <para>Any other option: the device profile logs a warning to <see cref="Logger"/> and does nothing, as the
     /// firmware prints one; the POSIX profile raises 92 ENOPROTOOPT.</para>
     /// </remarks>
@@ -27,18 +31,24 @@ public sealed partial class USocket
     /// 9 EBADF when closed.</exception>
     public void SetSockOpt(int level, int optname, int value)
     {
-        Socket s = Live();
+        Live();
         int e;
+        if (level == IPPROTO_IPV6 && optname == IPV6_V6ONLY)
+        {
+            SetV6Only(value != 0);
+            return;
+        }
+
         switch (optname)
         {
             case SO_REUSEADDR:
-                e = HostOptions.SetReuseAddress(s, value != 0);
+                e = _core.With(s => HostOptions.SetReuseAddress(s, value != 0));
                 if (e != 0)
                 {
                     throw Error(e);
                 }
 
-                _reuseAddress = value != 0;
+                _core.ReuseAddress = value != 0;
                 return;
 
             case TCP_KEEPALIVE:
@@ -47,19 +57,19 @@ public sealed partial class USocket
                     throw Error(Errno.EINVAL, $"TCP_KEEPALIVE takes 1..120 minutes, not {value}");
                 }
 
-                if (_socketType != SocketType.Stream)
+                if (!_core.IsStream)
                 {
                     UnknownOption(level, optname);
                     return;
                 }
 
-                e = HostOptions.SetKeepAliveMinutes(s, value);
+                e = _core.With(s => HostOptions.SetKeepAliveMinutes(s, value));
                 if (e != 0)
                 {
                     throw Error(e);
                 }
 
-                _keepAliveMinutes = value;
+                _core.KeepAliveMinutes = value;
                 return;
 
             default:
@@ -77,7 +87,7 @@ public sealed partial class USocket
     public void SetSockOpt(int level, int optname, ReadOnlySpan<byte> value)
     {
         Live();
-        if (optname is SO_REUSEADDR or TCP_KEEPALIVE)
+        if (optname is SO_REUSEADDR or TCP_KEEPALIVE || (level == IPPROTO_IPV6 && optname == IPV6_V6ONLY))
         {
             if (value.Length != sizeof(int))
             {
@@ -107,7 +117,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">9 EBADF when closed.</exception>
     public void SetTimeout(double? seconds)
     {
-        Socket s = Live();
+        Live();
         long ms = -1;
         if (seconds is double v)
         {
@@ -119,17 +129,16 @@ public sealed partial class USocket
             ms = v == 0 ? 0 : Math.Max(1, (long)Math.Ceiling(v * 1000));
         }
 
-        int e = SocketPal.SetBlocking(s, ms < 0);
+        int e = _core.SetTimeout(ms);
         if (e != 0)
         {
             throw Error(e);
         }
-
-        _timeoutMs = ms;
     }
 
     /// <summary>The timeout in seconds: <c>null</c> when blocking, 0 when non-blocking. An extension (CPython's <c>gettimeout()</c>).</summary>
-    public double? Timeout => _timeoutMs < 0 ? null : _timeoutMs / 1000.0;
+    /// <remarks>A call keeps the deadline it started with: a timeout set while a call waits applies from the next call.</remarks>
+    public double? Timeout => _core.TimeoutMs < 0 ? null : _core.TimeoutMs / 1000.0;
 
     /// <summary>The TCP state of the socket, as the module's <c>getsocketsta()</c>, in lwIP's numbering (<see cref="TcpState"/>).</summary>
     /// <returns>0..10 as in <see cref="TcpState"/>; -1 after <see cref="Close"/>; 0 for a socket that is not TCP.</returns>
@@ -138,24 +147,50 @@ public sealed partial class USocket
     /// hosts the connection table answers (LISTEN and CLOSED from the socket itself).</remarks>
     public int GetSocketSta()
     {
-        Socket? s = _sock;
-        if (s is null || _closed)
+        if (_core.IsClosed)
         {
             return -1;
         }
 
-        if (_socketType != SocketType.Stream)
+        if (!_core.IsStream)
         {
             return 0;
         }
 
-        ObservePendingConnect(s);
-        if (_local is null && _connected)
+        ObservePendingConnect();
+        if (_core.Local is null && _core.State == ConnectState.Connected)
         {
-            RememberEnds(s);
+            RememberEnds();
         }
 
-        return (int)HostOptions.ReadTcpState(s, _listening, _local, _remote);
+        if (!_core.TryEnter(out Socket s))
+        {
+            return -1;
+        }
+
+        try
+        {
+            return (int)HostOptions.ReadTcpState(s, _core.State == ConnectState.Listening, _core.Local, _core.Remote);
+        }
+        finally
+        {
+            _core.Exit();
+        }
+    }
+
+    // IPV6_V6ONLY: dual-stack is the default; a program may make an IPv6 socket IPv6-only before binding it.
+    private void SetV6Only(bool on)
+    {
+        if (_core.Family != AddressFamily.InterNetworkV6)
+        {
+            throw Error(Errno.EINVAL, "IPV6_V6ONLY is an option of AF_INET6 sockets");
+        }
+
+        int e = _core.With(s => SocketPal.SetOption(s, SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, on ? 1 : 0));
+        if (e != 0)
+        {
+            throw Error(e);
+        }
     }
 
     private void UnknownOption(int level, int optname)

@@ -102,7 +102,7 @@ public sealed partial class USocket
     /// checked against the family, names are resolved when <paramref name="allowNames"/> (else rejected, as the
     /// firmware's sendto takes literals only).
     /// </summary>
-    private IPEndPoint ToEndPoint((string Host, int Port) address, bool allowNames, string paramName)
+    private IPEndPoint ToEndPoint((string Host, int Port) address, bool allowNames, string paramName, in Deadline deadline)
     {
         IPEndPoint? ep = LiteralEndPoint(address, allowNames, paramName);
         if (ep is not null)
@@ -110,7 +110,28 @@ public sealed partial class USocket
             return ep;
         }
 
-        ResolveStatus status = Resolver.Resolve(address.Host, _family, out IPAddress[] found);
+        ResolveStatus status;
+        IPAddress[] found;
+        long ms = deadline.RemainingMs();
+        if (ms <= 0)
+        {
+            // No time limit (blocking), or non-blocking: a lookup cannot be made non-blocking; the device blocks too.
+            status = Resolver.Resolve(address.Host, _core.Family, out found);
+        }
+        else
+        {
+            // The lookup is part of the call: it takes from the same deadline, so a slow DNS answer cannot outlive it.
+            using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(ms, uint.MaxValue - 1)), _core.Clock);
+            try
+            {
+                (status, found) = Resolver.ResolveAsync(address.Host, _core.Family, limit.Token).AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                throw Error(Errno.ETIMEDOUT, $"resolving '{address.Host}' took longer than the timeout");
+            }
+        }
+
         return status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
     }
 
@@ -123,7 +144,7 @@ public sealed partial class USocket
             return ep;
         }
 
-        (ResolveStatus status, IPAddress[] found) = await Resolver.ResolveAsync(address.Host, _family, cancellationToken).ConfigureAwait(false);
+        (ResolveStatus status, IPAddress[] found) = await Resolver.ResolveAsync(address.Host, _core.Family, cancellationToken).ConfigureAwait(false);
         return status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
     }
 
@@ -146,9 +167,9 @@ public sealed partial class USocket
 
         if (TryParseLiteral(address.Host, out IPAddress? literal))
         {
-            if (literal.AddressFamily != _family)
+            if (literal.AddressFamily != _core.Family)
             {
-                string want = _family == AddressFamily.InterNetwork ? "an IPv4" : "an IPv6";
+                string want = _core.Family == AddressFamily.InterNetwork ? "an IPv4" : "an IPv6";
                 throw new ArgumentException($"'{address.Host}' is not {want} address, as this {(Family == AF_INET ? "AF_INET" : "AF_INET6")} socket needs.", paramName);
             }
 
@@ -167,7 +188,7 @@ public sealed partial class USocket
     private IPEndPoint CheckEndPoint(IPEndPoint endPoint, string paramName)
     {
         ArgumentNullException.ThrowIfNull(endPoint, paramName);
-        if (endPoint.AddressFamily != _family)
+        if (endPoint.AddressFamily != _core.Family)
         {
             throw new ArgumentException($"{endPoint} is not of this {(Family == AF_INET ? "AF_INET" : "AF_INET6")} socket's address family.", paramName);
         }

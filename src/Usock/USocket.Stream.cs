@@ -6,6 +6,7 @@ namespace Usock;
 public sealed partial class USocket
 {
     private const int InitialReadBuffer = 16 * 1024;
+    private const int MaxDatagram = 65536; // an IPv4 or IPv6 UDP payload is at most 65,527 bytes
 
     // The one read buffer under Read, ReadLine, ReadInto, Recv and the MakeFile stream: bytes at
     // [_rstart, _rend) arrived but were not handed out yet.
@@ -29,7 +30,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">110 ETIMEDOUT; 105 ENOBUFS; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
     public byte[]? Read(int size = -1)
     {
-        Socket s = Live();
+        Live();
         if (size == 0)
         {
             return [];
@@ -37,7 +38,7 @@ public sealed partial class USocket
 
         bool all = size < 0;
         int limit = all ? _maxReadAllBytes : size;
-        Deadline deadline = Deadline.Start(_timeoutMs);
+        Deadline deadline = _core.StartDeadline();
         while (all || Buffered < size)
         {
             if (all && Buffered > limit)
@@ -46,7 +47,7 @@ public sealed partial class USocket
             }
 
             // Reading to end of stream asks for one byte beyond the limit: only that byte proves the stream is longer.
-            int err = Fill(s, deadline, all ? (int)Math.Min((long)limit + 1, int.MaxValue) : limit, out int n);
+            int err = Fill(deadline, all ? (int)Math.Min((long)limit + 1, int.MaxValue) : limit, out int n);
             if (err == 0 && n > 0)
             {
                 continue;
@@ -84,7 +85,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">110 ETIMEDOUT before any byte; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
     public int? ReadInto(Span<byte> buffer, int nbytes = -1)
     {
-        Socket s = Live();
+        Live();
         ArgumentOutOfRangeException.ThrowIfLessThan(nbytes, -1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(nbytes, buffer.Length);
         Span<byte> want = nbytes < 0 ? buffer : buffer[..nbytes];
@@ -94,10 +95,10 @@ public sealed partial class USocket
             return got;
         }
 
-        Deadline deadline = Deadline.Start(_timeoutMs);
+        Deadline deadline = _core.StartDeadline();
         while (got < want.Length)
         {
-            int err = ReceiveSome(s, want[got..], deadline, out int n);
+            int err = ReceiveInto(want[got..], deadline, out int n);
             if (err == 0)
             {
                 if (n == 0)
@@ -148,8 +149,8 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">110 ETIMEDOUT; 105 ENOBUFS; 104 ECONNRESET; 107 ENOTCONN; 9 EBADF.</exception>
     public byte[]? ReadLine()
     {
-        Socket s = Live();
-        Deadline deadline = Deadline.Start(_timeoutMs);
+        Live();
+        Deadline deadline = _core.StartDeadline();
         int scanned = 0;
         while (true)
         {
@@ -158,7 +159,7 @@ public sealed partial class USocket
                 return line;
             }
 
-            int err = Fill(s, deadline, LineFillLimit, out int n);
+            int err = Fill(deadline, LineFillLimit, out int n);
             if (err == 0 && n > 0)
             {
                 continue;
@@ -208,8 +209,8 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">110 ETIMEDOUT before any byte; 32 EPIPE; 104 ECONNRESET; 9 EBADF.</exception>
     public int? Write(ReadOnlySpan<byte> buffer)
     {
-        Socket s = Live();
-        int err = SendAllCore(s, buffer, out int sent);
+        Live();
+        int err = SendAllCore(buffer, out int sent);
         if (err == 0 || sent > 0)
         {
             return sent;
@@ -267,7 +268,7 @@ public sealed partial class USocket
     // The MakeFile stream's read: what is there (buffered first), at least one byte, 0 at end of stream.
     internal int StreamRead(Span<byte> buffer)
     {
-        Socket s = Live();
+        Live();
         if (buffer.IsEmpty)
         {
             return 0;
@@ -278,15 +279,15 @@ public sealed partial class USocket
             return TakeBuffered(buffer);
         }
 
-        int err = ReceiveSome(s, buffer, Deadline.Start(_timeoutMs), out int n);
+        int err = ReceiveInto(buffer, _core.StartDeadline(), out int n);
         return err == 0 ? n : throw Error(err);
     }
 
     // The MakeFile stream's write: all of it, or an exception.
     internal void StreamWrite(ReadOnlySpan<byte> buffer)
     {
-        Socket s = Live();
-        int err = SendAllCore(s, buffer, out _);
+        Live();
+        int err = SendAllCore(buffer, out _);
         if (err != 0)
         {
             throw Error(err);
@@ -298,18 +299,69 @@ public sealed partial class USocket
     /// <summary>
     /// One receive into the buffer's free space, keeping at most <paramref name="limit"/> bytes buffered.
     /// 0 with n bytes added (n = 0: end of stream), or an errno; the caller must have room under the limit.
+    /// On a datagram socket the receive has room for the largest datagram, whatever the limit: a datagram is
+    /// never cut short, and what the caller does not take stays buffered.
     /// </summary>
-    private int Fill(Socket s, in Deadline deadline, int limit, out int n)
+    private int Fill(in Deadline deadline, int limit, out int n)
     {
-        MakeRoom(limit);
-        int room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
-        int err = ReceiveSome(s, _rbuf.AsSpan(_rend, room), deadline, out n);
-        if (err == 0)
+        int room;
+        if (_core.IsStream)
+        {
+            MakeRoom(limit);
+            room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
+        }
+        else
+        {
+            MakeFree(MaxDatagram);
+            room = _rbuf!.Length - _rend;
+        }
+
+        int err = ReceiveSome(_rbuf.AsSpan(_rend, room), deadline, out n);
+        if (err == 0 && n > 0)
         {
             _rend += n;
+            _core.NotifyBuffered(); // a poller counts buffered bytes as readable
         }
 
         return err;
+    }
+
+    // A receive into caller memory for the stream methods: straight in on TCP; on a datagram socket through the buffer,
+    // so a datagram longer than the caller's room is not cut short (the rest stays buffered for the next read).
+    private int ReceiveInto(Span<byte> destination, in Deadline deadline, out int n)
+    {
+        if (_core.IsStream)
+        {
+            return ReceiveSome(destination, deadline, out n);
+        }
+
+        int err = Fill(deadline, int.MaxValue, out n);
+        if (err == 0 && n > 0)
+        {
+            n = TakeBuffered(destination);
+        }
+
+        return err;
+    }
+
+    // At least `free` bytes after the buffered ones, compacting or growing the buffer.
+    private void MakeFree(int free)
+    {
+        int buffered = Buffered;
+        if (_rbuf is not null && _rbuf.Length - _rend >= free)
+        {
+            return;
+        }
+
+        byte[] target = _rbuf is not null && _rbuf.Length - buffered >= free ? _rbuf : new byte[buffered + free];
+        if (_rbuf is not null && buffered > 0)
+        {
+            _rbuf.AsSpan(_rstart, buffered).CopyTo(target);
+        }
+
+        _rbuf = target;
+        _rstart = 0;
+        _rend = buffered;
     }
 
     private void MakeRoom(int limit)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Usock.Core;
 using Usock.Platform;
 
 namespace Usock;
@@ -13,12 +14,10 @@ public sealed partial class USocket
     private const int MaxRecvChunk = 1024 * 1024;
     private const int StackChunk = 1024;
 
-    private string? _sendToHost;
-    private int _sendToPort;
-    private SocketAddress? _sendToAddress;
-    private SocketAddress? _recvFromAddress;
-    private SocketAddress? _lastSender;
-    private (string Host, int Port) _lastSenderTuple;
+    // Immutable once made and swapped whole, so threads sending to different peers, or receiving from them, at once never
+    // see each other's address: the last destination of SendTo, serialized, and the last sender of RecvFrom, formatted.
+    private SendToAddress? _lastDestination;
+    private Sender? _lastSender;
 
     /// <summary>Sends data, as the module's <c>send(bytes)</c>.</summary>
     /// <param name="data">The bytes to send.</param>
@@ -29,13 +28,13 @@ public sealed partial class USocket
     /// 32 EPIPE or 104 ECONNRESET when the connection is gone; 107 ENOTCONN; 9 EBADF when closed.</exception>
     public int Send(ReadOnlySpan<byte> data)
     {
-        Socket s = Live();
+        Live();
         if (data.IsEmpty)
         {
             return EmptySend();
         }
 
-        int err = SendSome(s, data, Deadline.Start(_timeoutMs), out int sent);
+        int err = _core.Send(data, _core.StartDeadline(), out int sent);
         return err == 0 ? sent : throw Error(err);
     }
 
@@ -74,14 +73,14 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">110 ETIMEDOUT; 11 EAGAIN; 32 EPIPE or 104 ECONNRESET; 9 EBADF.</exception>
     public void SendAll(ReadOnlySpan<byte> data)
     {
-        Socket s = Live();
+        Live();
         if (data.IsEmpty)
         {
             EmptySend();
             return;
         }
 
-        int err = SendAllCore(s, data, out _);
+        int err = SendAllCore(data, out _);
         if (err != 0)
         {
             throw Error(err);
@@ -123,7 +122,7 @@ public sealed partial class USocket
     public int SendTo(ReadOnlySpan<byte> data, (string Host, int Port) address)
     {
         Live();
-        return SendToCore(data, SendToAddress(address));
+        return SendToCore(data, SendToAddressOf(address));
     }
 
     /// <summary>Sends a byte array as a datagram. See <see cref="SendTo(ReadOnlySpan{byte}, ValueTuple{string, int})"/>.</summary>
@@ -166,47 +165,24 @@ public sealed partial class USocket
     }
 
     // The address of the last SendTo, kept serialized: a datagram loop to one peer parses it once.
-    private SocketAddress SendToAddress((string Host, int Port) address)
+    private SocketAddress SendToAddressOf((string Host, int Port) address)
     {
-        if (_sendToAddress is not null && address.Port == _sendToPort && string.Equals(address.Host, _sendToHost, StringComparison.Ordinal))
+        SendToAddress? last = _lastDestination;
+        if (last is not null && address.Port == last.Port && string.Equals(address.Host, last.Host, StringComparison.Ordinal))
         {
-            return _sendToAddress;
+            return last.Address;
         }
 
-        SocketAddress serialized = ToEndPoint(address, allowNames: false, nameof(address)).Serialize();
-        (_sendToHost, _sendToPort, _sendToAddress) = (address.Host, address.Port, serialized);
+        SocketAddress serialized = ToEndPoint(address, allowNames: false, nameof(address), default).Serialize();
+        _lastDestination = new SendToAddress(address.Host, address.Port, serialized);
         return serialized;
     }
 
     private int SendToCore(ReadOnlySpan<byte> data, SocketAddress to)
     {
-        Socket s = Live();
-        if (!s.IsBound)
-        {
-            // The kernel binds an unbound socket to the wildcard and a free port on its first sendto, but .NET does not
-            // notice and GetSockName would report port 0: bind the same way first.
-            int bound = SocketPal.Bind(s, new IPEndPoint(WildcardAddress, 0));
-            if (bound != 0)
-            {
-                throw Error(bound);
-            }
-        }
-
-        Deadline deadline = Deadline.Start(_timeoutMs);
-        while (true)
-        {
-            int e = SocketPal.SendTo(s, data, to, out int sent);
-            if (e == 0)
-            {
-                return sent;
-            }
-
-            int ready = e == Errno.EAGAIN ? Wait(s, SelectMode.SelectWrite, deadline) : e;
-            if (ready != 0)
-            {
-                throw Error(ready);
-            }
-        }
+        Live();
+        int e = _core.SendTo(data, to, _core.StartDeadline(), out int sent);
+        return e == 0 ? sent : throw Error(e);
     }
 
     /// <summary>Receives up to <paramref name="bufsize"/> bytes, as the module's <c>recv(bufsize)</c>.</summary>
@@ -220,7 +196,7 @@ public sealed partial class USocket
     /// 104 ECONNRESET; 107 ENOTCONN; 9 EBADF when closed.</exception>
     public byte[] Recv(int bufsize)
     {
-        Socket s = Live();
+        Live();
         ArgumentOutOfRangeException.ThrowIfNegative(bufsize);
         if (Buffered > 0)
         {
@@ -237,7 +213,7 @@ public sealed partial class USocket
         Span<byte> chunk = cap <= StackChunk ? stackalloc byte[StackChunk] : (rented = ArrayPool<byte>.Shared.Rent(cap));
         try
         {
-            int err = ReceiveSome(s, chunk[..cap], Deadline.Start(_timeoutMs), out int n);
+            int err = ReceiveSome(chunk[..cap], _core.StartDeadline(), out int n);
             if (err != 0)
             {
                 throw Error(err);
@@ -269,7 +245,7 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">As for <see cref="Recv"/>.</exception>
     public int RecvInto(Span<byte> buffer)
     {
-        Socket s = Live();
+        Live();
         if (Buffered > 0)
         {
             return TakeBuffered(buffer);
@@ -280,7 +256,7 @@ public sealed partial class USocket
             return 0;
         }
 
-        int err = ReceiveSome(s, buffer, Deadline.Start(_timeoutMs), out int n);
+        int err = ReceiveSome(buffer, _core.StartDeadline(), out int n);
         if (err != 0)
         {
             throw Error(err);
@@ -316,40 +292,22 @@ public sealed partial class USocket
     /// <exception cref="UsocketException">11 EAGAIN; 110 ETIMEDOUT; 9 EBADF; as <see cref="Recv"/> on TCP.</exception>
     public (byte[] Bytes, (string Host, int Port) Address) RecvFrom(int bufsize)
     {
-        Socket s = Live();
+        Live();
         ArgumentOutOfRangeException.ThrowIfNegative(bufsize);
-        if (_socketType == SocketType.Stream)
+        if (_core.IsStream)
         {
-            byte[] data = Recv(bufsize);
-            return (data, GetPeerName());
+            // The peer's address first: a failure there must not take bytes with it.
+            (string Host, int Port) peer = GetPeerName();
+            return (Recv(bufsize), peer);
         }
 
         int cap = Math.Min(Math.Max(bufsize, 1), MaxRecvChunk);
         byte[] rented = ArrayPool<byte>.Shared.Rent(cap);
         try
         {
-            SocketAddress from = _recvFromAddress ??= new SocketAddress(_family);
-            Deadline deadline = Deadline.Start(_timeoutMs);
-            while (true)
-            {
-                from.Size = from.Buffer.Length;
-                int e = SocketPal.ReceiveFrom(s, rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, out int n);
-                if (e == 0 && _closed)
-                {
-                    e = Errno.EBADF; // woken by Close on another thread
-                }
-
-                if (e == 0)
-                {
-                    return (rented.AsSpan(0, n).ToArray(), Sender(from));
-                }
-
-                int ready = e == Errno.EAGAIN ? Wait(s, SelectMode.SelectRead, deadline) : e;
-                if (ready != 0)
-                {
-                    throw Error(ready);
-                }
-            }
+            Span<byte> from = stackalloc byte[SockAddr.MaxLength];
+            int e = _core.ReceiveFrom(rented.AsSpan(0, bufsize == 0 ? 0 : cap), from, _core.StartDeadline(), out int n, out int fromLength);
+            return e == 0 ? (rented.AsSpan(0, n).ToArray(), SenderOf(from[..fromLength])) : throw Error(e);
         }
         finally
         {
@@ -358,29 +316,30 @@ public sealed partial class USocket
     }
 
     // The sender of a datagram as a tuple; a loop serving one peer formats its address once.
-    private (string Host, int Port) Sender(SocketAddress from)
+    private (string Host, int Port) SenderOf(ReadOnlySpan<byte> native)
     {
-        if (from.Size < 2)
+        if (native.Length < 2)
         {
             return (string.Empty, 0); // no sender: an empty read after Shutdown(SHUT_RD)
         }
 
-        if (_lastSender is null || !_lastSender.Equals(from))
+        Sender? last = _lastSender;
+        if (last is not null && native.SequenceEqual(last.Native))
         {
-            var copy = new SocketAddress(from.Family, from.Size);
-            from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
-            _lastSender = copy;
-            _lastSenderTuple = ToTuple((IPEndPoint)new IPEndPoint(WildcardAddress, 0).Create(copy));
+            return last.Tuple;
         }
 
-        return _lastSenderTuple;
+        IPEndPoint? ep = SockAddr.ToEndPoint(native);
+        (string Host, int Port) tuple = ep is null ? (string.Empty, 0) : ToTuple(ep);
+        _lastSender = new Sender(native.ToArray(), tuple);
+        return tuple;
     }
 
     private int EmptySend()
     {
         if (Profile == UsocketProfile.QuecPython)
         {
-            throw Error(_timeoutMs == 0 ? Errno.EAGAIN : Errno.ETIMEDOUT); // the firmware's loop sends nothing and gives up
+            throw Error(_core.TimeoutMs == 0 ? Errno.EAGAIN : Errno.ETIMEDOUT); // the firmware's loop sends nothing and gives up
         }
 
         return 0;
@@ -389,15 +348,16 @@ public sealed partial class USocket
     // End of stream seen by the recv family: the device's lwIP raises ENOTCONN the first time.
     private void EndOfStream()
     {
-        if (_socketType == SocketType.Stream && Profile == UsocketProfile.QuecPython && !_eofReported)
+        if (_core.IsStream && Profile == UsocketProfile.QuecPython && !_eofReported)
         {
             _eofReported = true;
             throw Error(Errno.ENOTCONN);
         }
     }
 
-    /// <summary>One receive that waits, within the deadline, for data. 0 with n ≥ 0 (0: end of stream), or an errno.</summary>
-    private int ReceiveSome(Socket s, Span<byte> buffer, in Deadline deadline, out int n)
+    /// <summary>One receive that waits, within the deadline, for data, after an error a short ReadInto kept. 0 with
+    /// n ≥ 0 (0: end of stream), or an errno.</summary>
+    private int ReceiveSome(Span<byte> buffer, in Deadline deadline, out int n)
     {
         if (_deferredReadError != 0)
         {
@@ -405,50 +365,7 @@ public sealed partial class USocket
             return TakeDeferredReadError();
         }
 
-        while (true)
-        {
-            int e = SocketPal.Receive(s, buffer, out n);
-            if (e == 0)
-            {
-                // Close on another thread wakes a blocked receive by shutting the socket down: not an end of stream.
-                return n == 0 && _closed && !buffer.IsEmpty ? Errno.EBADF : 0;
-            }
-
-            if (e != Errno.EAGAIN)
-            {
-                return e;
-            }
-
-            int ready = Wait(s, SelectMode.SelectRead, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
-    }
-
-    /// <summary>One send that waits, within the deadline, for room. 0 with n &gt; 0 bytes sent, or an errno.</summary>
-    private static int SendSome(Socket s, ReadOnlySpan<byte> data, in Deadline deadline, out int n)
-    {
-        while (true)
-        {
-            int e = SocketPal.Send(s, data, out n);
-            if (e == 0 && (n > 0 || data.IsEmpty))
-            {
-                return 0;
-            }
-
-            if (e != Errno.EAGAIN && e != 0)
-            {
-                return e;
-            }
-
-            int ready = Wait(s, SelectMode.SelectWrite, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
+        return _core.Receive(buffer, deadline, out n);
     }
 
     // ReadInto returned a short count over an error: the kernel reports a reset only once, so Usock keeps it for the
@@ -469,13 +386,13 @@ public sealed partial class USocket
     }
 
     /// <summary>Sends everything within one deadline. 0, or an errno with <paramref name="sent"/> telling how far it got.</summary>
-    private int SendAllCore(Socket s, ReadOnlySpan<byte> data, out int sent)
+    private int SendAllCore(ReadOnlySpan<byte> data, out int sent)
     {
-        Deadline deadline = Deadline.Start(_timeoutMs);
+        Deadline deadline = _core.StartDeadline();
         sent = 0;
         while (sent < data.Length)
         {
-            int err = SendSome(s, data[sent..], deadline, out int n);
+            int err = _core.Send(data[sent..], deadline, out int n);
             if (err != 0)
             {
                 return err;
@@ -503,4 +420,8 @@ public sealed partial class USocket
 
         public void Dispose() => ArrayPool<byte>.Shared.Return(_array);
     }
+
+    private sealed record SendToAddress(string Host, int Port, SocketAddress Address);
+
+    private sealed record Sender(byte[] Native, (string Host, int Port) Tuple);
 }

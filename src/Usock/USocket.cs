@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Usock.Core;
 using Usock.Platform;
 
 namespace Usock;
@@ -61,45 +63,37 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     /// <summary>Default of <see cref="MaxReadAllBytes"/>: 16 MiB.</summary>
     public const int DefaultMaxReadAllBytes = 16 * 1024 * 1024;
 
+    /// <summary>Option level for IPv6 options (41, lwIP's value). An extension: the module documents none.</summary>
+    public const int IPPROTO_IPV6 = 41;
+    /// <summary>Option at <see cref="IPPROTO_IPV6"/>: 1 makes an <see cref="AF_INET6"/> socket IPv6-only (27, lwIP's value).
+    /// Sockets are dual-stack by default, as lwIP's and Linux's are. Set it before <see cref="Bind(ValueTuple{string, int})"/>.</summary>
+    public const int IPV6_V6ONLY = 27;
+
     private static int s_defaultProfile = (int)UsocketProfile.QuecPython;
     private static ILogger s_defaultLogger = NullLogger.Instance;
 
-    private readonly AddressFamily _family;
-    private readonly SocketType _socketType;
-    private readonly ProtocolType _protocol;
-    private Socket? _sock;
-    private volatile bool _closed;
-    private long _timeoutMs = -1;      // -1 blocks forever, 0 non-blocking, else milliseconds
-    private bool _listening;
-    private bool _connectStarted;      // any Connect on a stream socket
-    private bool _connectPending;      // started without finishing (EINPROGRESS or ETIMEDOUT)
-    private bool _connected;
-    private bool _connectFailed;       // POSIX profile: the next Connect needs a fresh socket
-    private int _connectError;         // POSIX profile: a failed non-blocking connect seen outside Connect, for the next Connect to raise
+    private readonly SocketCore _core;
     private bool _eofReported;         // device profile: Recv raised ENOTCONN for end of stream once
-    private bool _reuseAddress;
-    private int _keepAliveMinutes;
-    private IPEndPoint? _boundByUser;
-    private IPEndPoint? _local;        // cached for the TIME_WAIT lookup, which needs both ends
-    private IPEndPoint? _remote;
-    private int _maxLineLength = DefaultMaxLineLength;
-    private int _maxReadAllBytes = DefaultMaxReadAllBytes;
-    private ILogger _logger = DefaultLogger;
+    private int _maxLineLength;
+    private int _maxReadAllBytes;
+    private ILogger _logger;
 
     /// <summary>Creates a socket, as the module's <c>socket(af, type, proto)</c>.</summary>
     /// <param name="af"><see cref="AF_INET"/> or <see cref="AF_INET6"/>.</param>
     /// <param name="type"><see cref="SOCK_STREAM"/>, <see cref="SOCK_DGRAM"/> or <see cref="SOCK_RAW"/>.</param>
     /// <param name="proto">For stream and datagram sockets one of 0, 6, 7, 8, 17, none of which changes the socket
     /// (as on the device); for <see cref="SOCK_RAW"/> the IP protocol number, passed on as given.</param>
+    /// <remarks>Uses <see cref="UsocketOptions.FromDefaults"/>. An <see cref="AF_INET6"/> socket is dual-stack (IPv4
+    /// peers appear as <c>::ffff:a.b.c.d</c>), as on lwIP; <see cref="IPV6_V6ONLY"/> turns that off.</remarks>
     /// <exception cref="UsocketException">22 EINVAL for an unknown <paramref name="af"/> or <paramref name="type"/>;
     /// 93 EPROTONOSUPPORT for another <paramref name="proto"/> on a stream or datagram socket; the host's errno
     /// when it refuses (e.g. 1 EPERM or 13 EACCES for a raw socket without the privilege, 24 EMFILE).</exception>
     public USocket(int af = AF_INET, int type = SOCK_STREAM, int proto = IPPROTO_TCP)
-        : this(af, type, proto, DefaultProfile)
+        : this(af, type, proto, UsocketOptions.FromDefaults())
     {
     }
 
-    /// <summary>Creates a socket with an explicit behaviour profile.</summary>
+    /// <summary>Creates a socket with an explicit behaviour profile (other options from the defaults).</summary>
     /// <param name="af"><see cref="AF_INET"/> or <see cref="AF_INET6"/>.</param>
     /// <param name="type"><see cref="SOCK_STREAM"/>, <see cref="SOCK_DGRAM"/> or <see cref="SOCK_RAW"/>.</param>
     /// <param name="proto">As in <see cref="USocket(int, int, int)"/>.</param>
@@ -107,64 +101,82 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     /// <exception cref="UsocketException">As in <see cref="USocket(int, int, int)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="profile"/> is not a defined value.</exception>
     public USocket(int af, int type, int proto, UsocketProfile profile)
+        : this(af, type, proto, UsocketOptions.FromDefaults() with { Profile = CheckProfile(profile) })
     {
-        if (!Enum.IsDefined(profile))
-        {
-            throw new ArgumentOutOfRangeException(nameof(profile), profile, "Unknown profile.");
-        }
+    }
 
-        Profile = profile;
+    /// <summary>Creates a socket with explicit options: profile, logger, clock and stream limits.</summary>
+    /// <param name="af"><see cref="AF_INET"/> or <see cref="AF_INET6"/>.</param>
+    /// <param name="type"><see cref="SOCK_STREAM"/>, <see cref="SOCK_DGRAM"/> or <see cref="SOCK_RAW"/>.</param>
+    /// <param name="proto">As in <see cref="USocket(int, int, int)"/>.</param>
+    /// <param name="options">What the socket is created with; see <see cref="UsocketOptions"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="UsocketException">As in <see cref="USocket(int, int, int)"/>.</exception>
+    public USocket(int af, int type, int proto, UsocketOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Profile = options.Profile;
         Family = af;
         Type = type;
         Proto = proto;
-        _family = af switch
+        _logger = options.Logger;
+        _maxLineLength = options.MaxLineLength;
+        _maxReadAllBytes = options.MaxReadAllBytes;
+        AddressFamily family = af switch
         {
             AF_INET => AddressFamily.InterNetwork,
             AF_INET6 => AddressFamily.InterNetworkV6,
-            _ => throw Error(Errno.EINVAL, $"unknown address family {af}"),
+            _ => throw new UsocketException(Errno.EINVAL, $"unknown address family {af}"),
         };
-        _socketType = type switch
+        SocketType socketType = type switch
         {
             SOCK_STREAM => SocketType.Stream,
             SOCK_DGRAM => SocketType.Dgram,
             SOCK_RAW => SocketType.Raw,
-            _ => throw Error(Errno.EINVAL, $"unknown socket type {type}"),
+            _ => throw new UsocketException(Errno.EINVAL, $"unknown socket type {type}"),
         };
 
         // Stream and datagram sockets are made with protocol 0: the kernel picks TCP or UDP, and .NET's Bind
         // does not switch SO_REUSEADDR on behind our back as it does for ProtocolType.Tcp on Unix.
-        _protocol = type == SOCK_RAW
+        ProtocolType protocol = type == SOCK_RAW
             ? (ProtocolType)proto
             : proto is IPPROTO_IP or IPPROTO_TCP or IPPROTO_TCP_SER or TCP_CUSTOMIZE_PORT or IPPROTO_UDP
                 ? ProtocolType.Unspecified
-                : throw Error(Errno.EPROTONOSUPPORT, $"protocol {proto} for socket type {type}");
+                : throw new UsocketException(Errno.EPROTONOSUPPORT, $"protocol {proto} for socket type {type}");
 
-        int e = SocketPal.Create(_family, _socketType, _protocol, out Socket? created);
-        if (e != 0)
+        int e = SocketPal.Create(family, socketType, protocol, out Socket? created);
+        if (e == 0)
         {
-            throw Error(e);
+            e = SocketCore.ConfigureNew(created!);
+            if (e != 0)
+            {
+                created!.Dispose();
+            }
         }
 
-        _sock = created;
+        if (e != 0)
+        {
+            throw new UsocketException(e);
+        }
+
+        _core = new SocketCore(created!, family, socketType, protocol, options.TimeProvider);
     }
 
-    // An accepted connection: blocking, connected, with the listener's profile and limits.
-    private USocket(USocket listener, Socket accepted)
+    private static UsocketProfile CheckProfile(UsocketProfile profile, [CallerArgumentExpression(nameof(profile))] string? paramName = null) =>
+        Enum.IsDefined(profile) ? profile : throw new ArgumentOutOfRangeException(paramName, profile, "Unknown profile.");
+
+    // An accepted connection: blocking, connected, with the listener's profile, clock and limits.
+    private USocket(USocket listener, Socket accepted, IPEndPoint remote)
     {
         Profile = listener.Profile;
         Family = listener.Family;
         Type = listener.Type;
         Proto = listener.Proto;
-        _family = listener._family;
-        _socketType = listener._socketType;
-        _protocol = listener._protocol;
         _maxLineLength = listener._maxLineLength;
         _maxReadAllBytes = listener._maxReadAllBytes;
-        Logger = listener.Logger;
-        _sock = accepted;
-        _connectStarted = true;
-        _connected = true;
-        _remote = accepted.RemoteEndPoint as IPEndPoint;
+        _logger = listener.Logger;
+        _core = new SocketCore(accepted, listener._core.Family, listener._core.Type, listener._core.Protocol, listener._core.Clock);
+        _core.Connected(remote);
     }
 
     /// <summary>
@@ -215,7 +227,7 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>True once <see cref="Close"/> has run.</summary>
-    public bool IsClosed => _closed;
+    public bool IsClosed => _core.IsClosed;
 
     /// <summary>
     /// The longest line <see cref="ReadLine"/> returns, including its <c>\n</c> (default 64 KiB). A longer line
@@ -247,34 +259,34 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>The .NET socket underneath, for tests that read kernel state.</summary>
-    internal Socket? RawSocket => _sock;
+    /// <summary>The .NET socket underneath, for tests that read kernel state; null once closed.</summary>
+    internal Socket? RawSocket => _core.Handle;
+
+    /// <summary>The core under this socket, for the poller.</summary>
+    internal SocketCore Core => _core;
 
     /// <summary>Closes the socket, as the module's <c>close()</c>. Idempotent.</summary>
-    /// <remarks>Every later call raises 9 EBADF, and <see cref="GetSocketSta"/> returns -1. A call blocked on
-    /// another thread ends with 9 EBADF.</remarks>
-    public void Close()
-    {
-        _closed = true;
-        Socket? s = Interlocked.Exchange(ref _sock, null);
-        s?.Dispose();
-        Interlocked.Exchange(ref _readTimer, null)?.Dispose();
-        Interlocked.Exchange(ref _writeTimer, null)?.Dispose();
-    }
+    /// <remarks>Every later call raises 9 EBADF, and <see cref="GetSocketSta"/> returns -1. The close is graceful even
+    /// when a call is blocked on another thread: that call ends with 9 EBADF, and the peer still receives every byte
+    /// sent before the close, then end of stream (FIN), as after any normal close. A poller watching the socket
+    /// reports it at once with <see cref="USelect.POLLNVAL"/>.</remarks>
+    public void Close() => _core.Close();
 
     /// <summary>Same as <see cref="Close"/>.</summary>
-    public void Dispose() => Close();
+    public void Dispose() => _core.Close();
 
     /// <summary>
     /// Half-closes the connection, as POSIX <c>shutdown</c>. An extension: the firmware has none.
     /// </summary>
     /// <param name="how"><see cref="SHUT_RD"/>, <see cref="SHUT_WR"/> or <see cref="SHUT_RDWR"/>.</param>
+    /// <remarks>After <see cref="SHUT_RD"/> a receive that would wait returns at once: end of stream on TCP, an empty
+    /// datagram with no sender (<c>("", 0)</c>) on UDP, as Linux's blocking calls answer.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="how"/> is not 0, 1 or 2.</exception>
     /// <exception cref="UsocketException">9 EBADF when closed; 107 ENOTCONN when not connected (the socket is left
     /// as it was).</exception>
     public void Shutdown(int how)
     {
-        Socket s = Live();
+        Live();
         SocketShutdown mode = how switch
         {
             SHUT_RD => SocketShutdown.Receive,
@@ -282,16 +294,16 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
             SHUT_RDWR => SocketShutdown.Both,
             _ => throw new ArgumentOutOfRangeException(nameof(how), how, "Expected SHUT_RD (0), SHUT_WR (1) or SHUT_RDWR (2)."),
         };
-        ObservePendingConnect(s);
-        if (!_connected && !_connectPending && !_listening)
+        ObservePendingConnect();
+        if (_core.State is not (ConnectState.Connected or ConnectState.Connecting or ConnectState.Listening))
         {
             // Linux marks even an unconnected socket shut down before it answers ENOTCONN, so a connection made later
             // could not send (EPIPE): answer here and leave the socket untouched.
             throw Error(Errno.ENOTCONN);
         }
 
-        RememberEnds(s);
-        int e = SocketPal.Shutdown(s, mode);
+        RememberEnds();
+        int e = _core.Shutdown(mode);
         if (e != 0)
         {
             throw Error(e);
@@ -299,13 +311,14 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     }
 
     /// <summary>The local address, as CPython's <c>getsockname()</c>. An extension.</summary>
-    /// <returns>(host, port); <c>("0.0.0.0", 0)</c> (or <c>("::", 0)</c>) before the socket is bound.</returns>
+    /// <returns>(host, port); <c>("0.0.0.0", 0)</c> (or <c>("::", 0)</c>) before the socket is bound. A connect in
+    /// progress has already bound the socket: its real address and port are returned.</returns>
     /// <exception cref="UsocketException">9 EBADF when closed.</exception>
     public (string Host, int Port) GetSockName()
     {
-        Socket s = Live();
-        ObservePendingConnect(s); // .NET's LocalEndPoint would take the pending error (SO_ERROR) and drop it
-        int e = SocketPal.GetLocalEndPoint(s, out IPEndPoint? ep);
+        Live();
+        ObservePendingConnect(); // .NET's endpoint getters would take the pending error (SO_ERROR) and drop it
+        int e = _core.GetLocalEndPoint(out IPEndPoint? ep);
         if (e != 0)
         {
             throw Error(e);
@@ -319,14 +332,14 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     /// <exception cref="UsocketException">9 EBADF when closed; 107 ENOTCONN when not connected.</exception>
     public (string Host, int Port) GetPeerName()
     {
-        Socket s = Live();
-        ObservePendingConnect(s);
-        if (_socketType == SocketType.Stream && !_connected)
+        Live();
+        ObservePendingConnect();
+        if (_core.IsStream && _core.State != ConnectState.Connected)
         {
             throw Error(Errno.ENOTCONN);
         }
 
-        int e = SocketPal.GetRemoteEndPoint(s, out IPEndPoint? ep);
+        int e = _core.GetRemoteEndPoint(out IPEndPoint? ep);
         if (e != 0 || ep is null)
         {
             throw Error(e == 0 ? Errno.ENOTCONN : e);
@@ -338,37 +351,44 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable
     /// <inheritdoc/>
     public override string ToString()
     {
-        string kind = _socketType switch
+        string kind = Type switch
         {
-            SocketType.Stream => "SOCK_STREAM",
-            SocketType.Dgram => "SOCK_DGRAM",
+            SOCK_STREAM => "SOCK_STREAM",
+            SOCK_DGRAM => "SOCK_DGRAM",
             _ => "SOCK_RAW",
         };
-        return _sock is null ? $"<USocket closed {kind}>" : $"<USocket {(Family == AF_INET ? "AF_INET" : "AF_INET6")} {kind}>";
+        return IsClosed ? $"<USocket closed {kind}>" : $"<USocket {(Family == AF_INET ? "AF_INET" : "AF_INET6")} {kind}>";
     }
 
-    private IPAddress WildcardAddress => _family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
+    private IPAddress WildcardAddress => _core.Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 
     // The guard every member runs first.
-    private Socket Live() => _sock ?? throw Error(Errno.EBADF);
+    private void Live()
+    {
+        if (_core.IsClosed)
+        {
+            throw Error(Errno.EBADF);
+        }
+    }
 
     private static (string Host, int Port) ToTuple(IPEndPoint ep) => (ep.Address.ToString(), ep.Port);
 
-    private void RememberEnds(Socket s)
+    // Both ends, cached for the TIME_WAIT lookup of GetSocketSta, which needs them after the kernel forgets them.
+    private void RememberEnds()
     {
-        if (_connectPending)
+        if (_core.State == ConnectState.Connecting)
         {
             return; // .NET's endpoint getters would take a failed connect's pending error and drop it
         }
 
-        if (_local is null && SocketPal.GetLocalEndPoint(s, out IPEndPoint? local) == 0)
+        if (_core.Local is null && _core.GetLocalEndPoint(out IPEndPoint? local) == 0)
         {
-            _local = local;
+            _core.Local = local;
         }
 
-        if (_remote is null && SocketPal.GetRemoteEndPoint(s, out IPEndPoint? remote) == 0)
+        if (_core.Remote is null && _core.State == ConnectState.Connected && _core.GetRemoteEndPoint(out IPEndPoint? remote) == 0)
         {
-            _remote = remote;
+            _core.Remote = remote;
         }
     }
 }

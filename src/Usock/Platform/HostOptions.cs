@@ -64,7 +64,15 @@ internal static class HostOptions
             if (SocketPal.GetRawOption(s, 6, 11, info, out int length) == 0 && length > 0) // IPPROTO_TCP, TCP_INFO
             {
                 TcpState state = FromLinux(info[0]);
-                return state == TcpState.Closed ? FromConnectionTable(local, remote) : state;
+                if (state != TcpState.Closed || local is null || remote is null || local.Port == 0)
+                {
+                    return state;
+                }
+
+                // Open but CLOSE: reset, or gone on to TIME_WAIT, which only the kernel's table still holds. Ask it
+                // about this one connection (a hash lookup), not by reading the whole table.
+                int? linux = SockDiag.LinuxTcpState(local, remote);
+                return linux is int known ? FromLinux(known) : TcpState.Closed;
             }
         }
 

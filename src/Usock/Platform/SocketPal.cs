@@ -13,6 +13,11 @@ namespace Usock.Platform;
 /// </summary>
 internal static partial class SocketPal
 {
+    [ThreadStatic]
+    private static SocketAddress? t_from4;
+    [ThreadStatic]
+    private static SocketAddress? t_from6;
+
     public static int Create(AddressFamily family, SocketType type, ProtocolType protocol, out Socket? socket)
     {
         if (type == SocketType.Raw && (OperatingSystem.IsLinux() || OperatingSystem.IsAndroid()))
@@ -31,7 +36,23 @@ internal static partial class SocketPal
 
     public static int Listen(Socket s, int backlog) => Guard(() => s.Listen(backlog));
 
-    public static int Accept(Socket s, out Socket? accepted) => Guard(s.Accept, out accepted);
+    /// <summary>Accepts a connection: the new socket is blocking. A would-block is EAGAIN, never an exception.</summary>
+    public static int Accept(Socket s, out Socket? accepted)
+    {
+        accepted = null;
+        if (LinuxCalls.IsEnabled)
+        {
+            int e = LinuxCalls.Accept(s.SafeHandle, out int fd);
+            if (e == 0)
+            {
+                accepted = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            }
+
+            return e;
+        }
+
+        return WouldBlock(s, SelectMode.SelectRead) ? Errno.EAGAIN : Guard(s.Accept, out accepted);
+    }
 
     /// <summary>Starts or completes a connect; a non-blocking start returns <see cref="Errno.EINPROGRESS"/>.</summary>
     public static int Connect(Socket s, EndPoint endPoint)
@@ -62,11 +83,18 @@ internal static partial class SocketPal
         return e != 0 ? e : Errno.FromSocketError((SocketError)pending);
     }
 
-    public static int Receive(Socket s, Span<byte> buffer, out int received)
+    /// <summary>One receive. <paramref name="dontWait"/>: never waits, whatever the socket's mode (async callers).</summary>
+    public static int Receive(Socket s, Span<byte> buffer, bool dontWait, out int received)
     {
         if (LinuxCalls.IsEnabled)
         {
-            return LinuxCalls.Receive(s, buffer, out received);
+            return LinuxCalls.Receive(s.SafeHandle, buffer, dontWait ? LinuxCalls.MSG_DONTWAIT : 0, out received);
+        }
+
+        received = 0;
+        if (dontWait && WouldBlock(s, SelectMode.SelectRead))
+        {
+            return Errno.EAGAIN;
         }
 
         try
@@ -76,35 +104,55 @@ internal static partial class SocketPal
         }
         catch (ObjectDisposedException)
         {
-            received = 0;
             return Errno.EBADF;
         }
     }
 
-    public static int ReceiveFrom(Socket s, Span<byte> buffer, SocketAddress from, out int received)
+    /// <summary>A datagram and its sender, as a native sockaddr copied into <paramref name="address"/>.</summary>
+    public static int ReceiveFrom(Socket s, Span<byte> buffer, bool dontWait, Span<byte> address, out int received, out int addressLength)
     {
         if (LinuxCalls.IsEnabled)
         {
-            return LinuxCalls.ReceiveFrom(s, buffer, from, out received);
+            return LinuxCalls.ReceiveFrom(s.SafeHandle, buffer, dontWait ? LinuxCalls.MSG_DONTWAIT : 0, address, out received, out addressLength);
         }
 
+        received = 0;
+        addressLength = 0;
+        if ((dontWait || !s.Blocking) && WouldBlock(s, SelectMode.SelectRead))
+        {
+            return Errno.EAGAIN; // .NET reports "would block" here by exception: ask first
+        }
+
+        // One SocketAddress per thread: two threads receiving at once never share the sender's buffer.
+        SocketAddress from = s.AddressFamily == AddressFamily.InterNetworkV6
+            ? t_from6 ??= new SocketAddress(AddressFamily.InterNetworkV6)
+            : t_from4 ??= new SocketAddress(AddressFamily.InterNetwork);
+        from.Size = from.Buffer.Length;
         try
         {
             received = s.ReceiveFrom(buffer, SocketFlags.None, from);
-            return 0;
         }
         catch (Exception e) when (ToErrno(e) is int errno)
         {
-            received = 0;
             return errno;
         }
+
+        addressLength = Math.Min(from.Size, address.Length);
+        from.Buffer.Span[..addressLength].CopyTo(address);
+        return 0;
     }
 
-    public static int Send(Socket s, ReadOnlySpan<byte> buffer, out int sent)
+    public static int Send(Socket s, ReadOnlySpan<byte> buffer, bool dontWait, out int sent)
     {
         if (LinuxCalls.IsEnabled)
         {
-            return LinuxCalls.Send(s, buffer, out sent);
+            return LinuxCalls.Send(s.SafeHandle, buffer, dontWait ? LinuxCalls.MSG_DONTWAIT : 0, out sent);
+        }
+
+        sent = 0;
+        if (dontWait && WouldBlock(s, SelectMode.SelectWrite))
+        {
+            return Errno.EAGAIN;
         }
 
         try
@@ -114,16 +162,22 @@ internal static partial class SocketPal
         }
         catch (ObjectDisposedException)
         {
-            sent = 0;
             return Errno.EBADF;
         }
     }
 
-    public static int SendTo(Socket s, ReadOnlySpan<byte> buffer, SocketAddress to, out int sent)
+    /// <summary>A datagram to <paramref name="to"/>, which the caller never changes after it was made.</summary>
+    public static int SendTo(Socket s, ReadOnlySpan<byte> buffer, bool dontWait, SocketAddress to, out int sent)
     {
         if (LinuxCalls.IsEnabled)
         {
-            return LinuxCalls.SendTo(s, buffer, to, out sent);
+            return LinuxCalls.SendTo(s.SafeHandle, buffer, dontWait ? LinuxCalls.MSG_DONTWAIT : 0, to.Buffer.Span[..to.Size], out sent);
+        }
+
+        sent = 0;
+        if ((dontWait || !s.Blocking) && WouldBlock(s, SelectMode.SelectWrite))
+        {
+            return Errno.EAGAIN; // .NET reports "would block" here by exception: ask first
         }
 
         try
@@ -133,7 +187,6 @@ internal static partial class SocketPal
         }
         catch (Exception e) when (ToErrno(e) is int errno)
         {
-            sent = 0;
             return errno;
         }
     }
@@ -143,12 +196,12 @@ internal static partial class SocketPal
     {
         if (LinuxCalls.IsEnabled)
         {
-            return LinuxCalls.Poll(s, timeoutMs, mode, out ready);
+            return LinuxCalls.Poll(s.SafeHandle, timeoutMs, mode, out ready);
         }
 
         try
         {
-            ready = s.Poll(timeoutMs < 0 ? -1 : checked(timeoutMs * 1000), mode);
+            ready = s.Poll(timeoutMs < 0 ? -1 : (int)Math.Min((long)timeoutMs * 1000, int.MaxValue), mode);
             return 0;
         }
         catch (Exception e) when (ToErrno(e) is int errno)
@@ -160,7 +213,28 @@ internal static partial class SocketPal
 
     public static int Shutdown(Socket s, SocketShutdown how) => Guard(() => s.Shutdown(how));
 
-    public static int GetLocalEndPoint(Socket s, out IPEndPoint? endPoint) => Guard(() => s.LocalEndPoint as IPEndPoint, out endPoint);
+    /// <summary>
+    /// The kernel's local address. On Linux it asks the kernel (getsockname): .NET's <see cref="Socket.LocalEndPoint"/>
+    /// reports nothing for a socket bound implicitly by a connect still in progress. Null when not bound.
+    /// </summary>
+    public static int GetLocalEndPoint(Socket s, out IPEndPoint? endPoint)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            endPoint = null;
+            Span<byte> native = stackalloc byte[SockAddr.MaxLength];
+            int e = LinuxCalls.GetSockName(s.SafeHandle, native, out int length);
+            if (e != 0)
+            {
+                return e;
+            }
+
+            endPoint = SockAddr.ToEndPoint(native[..length]);
+            return 0;
+        }
+
+        return Guard(() => s.LocalEndPoint as IPEndPoint, out endPoint);
+    }
 
     public static int GetRemoteEndPoint(Socket s, out IPEndPoint? endPoint)
     {
@@ -185,6 +259,19 @@ internal static partial class SocketPal
         {
             length = 0;
             return errno;
+        }
+    }
+
+    // Would a call on a non-blocking socket wait? Asked first where .NET would report it by exception.
+    private static bool WouldBlock(Socket s, SelectMode mode)
+    {
+        try
+        {
+            return !s.Poll(0, mode);
+        }
+        catch (Exception e) when (ToErrno(e) is not null)
+        {
+            return false; // the call itself reports the error
         }
     }
 
