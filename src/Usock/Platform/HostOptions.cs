@@ -71,8 +71,10 @@ internal static class HostOptions
 
                 // Open but CLOSE: reset, or gone on to TIME_WAIT, which only the kernel's table still holds. Ask it
                 // about this one connection (a hash lookup), not by reading the whole table.
-                int? linux = SockDiag.LinuxTcpState(local, remote);
-                return linux is int known ? FromLinux(known) : TcpState.Closed;
+                // Only TIME_WAIT is taken from it: for a connection that is gone, the kernel's lookup can fall back to
+                // the listener on the same port, which says nothing about this socket.
+                const int LinuxTimeWait = 6;
+                return SockDiag.LinuxTcpState(local, remote) == LinuxTimeWait ? TcpState.TimeWait : TcpState.Closed;
             }
         }
 
