@@ -191,6 +191,8 @@ public sealed partial class USocket
         {
             throw Error(e);
         }
+
+        _core.V6Only = on;
     }
 
     private void UnknownOption(int level, int optname)

@@ -108,6 +108,9 @@ internal sealed partial class SocketCore
 
     public int KeepAliveMinutes { get; set; }
 
+    /// <summary>The program made this IPv6 socket IPv6-only (renewal keeps it so).</summary>
+    public bool V6Only { get; set; }
+
     /// <summary>Starts one call's deadline on the socket's clock.</summary>
     public Deadline StartDeadline() => Deadline.Start(TimeoutMs, _clock);
 
@@ -317,6 +320,11 @@ internal sealed partial class SocketCore
             if (e == 0 && KeepAliveMinutes > 0)
             {
                 e = HostOptions.SetKeepAliveMinutes(fresh, KeepAliveMinutes);
+            }
+
+            if (e == 0 && V6Only)
+            {
+                e = SocketPal.SetOption(fresh, SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, 1);
             }
 
             if (e != 0)
