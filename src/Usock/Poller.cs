@@ -29,6 +29,10 @@ namespace Usock;
 /// </remarks>
 public sealed class Poller : IDisposable
 {
+    private const int PollIdle = 0;
+    private const int PollPolling = 1;
+    private const int PollDisposed = 2;
+
     private readonly Lock _lock = new();
     private readonly Epoll? _epoll;
     private readonly Dictionary<USocket, Entry> _bySocket = [];
@@ -41,6 +45,7 @@ public sealed class Poller : IDisposable
     private ulong _nextToken;
     private volatile bool _disposed;
     private volatile bool _polling;
+    private int _pollState; // Idle, Polling, or Disposed: the kernel set is released by whoever finishes last
 
     /// <summary>Creates an empty poller (see also <see cref="USelect.Poll"/>).</summary>
     /// <exception cref="UsocketException">The host refused to create the kernel poll set (e.g. 24 EMFILE).</exception>
@@ -170,6 +175,7 @@ public sealed class Poller : IDisposable
     /// <param name="timeoutMs">Milliseconds to wait; negative waits until something is ready, 0 does not wait.</param>
     /// <returns>The ready sockets with their events (a new list each call).</returns>
     /// <exception cref="ObjectDisposedException">The poller is disposed (also when that happens during the wait).</exception>
+    /// <exception cref="InvalidOperationException">Another thread is polling this poller.</exception>
     /// <exception cref="UsocketException">The wait itself failed.</exception>
     public IReadOnlyList<(USocket Socket, int Events)> Poll(int timeoutMs = -1)
     {
@@ -189,7 +195,8 @@ public sealed class Poller : IDisposable
     /// </summary>
     /// <param name="timeoutMs">Milliseconds to wait; negative waits until something is ready, 0 does not wait.</param>
     /// <returns>The ready sockets with their events, to enumerate with <c>foreach</c>.</returns>
-    /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The poller is disposed (also when that happens during the wait).</exception>
+    /// <exception cref="InvalidOperationException">Another thread is polling this poller.</exception>
     /// <exception cref="UsocketException">The wait itself failed.</exception>
     public ReadyEvents IPoll(int timeoutMs = -1) => new(this, PollCore(timeoutMs), _generation);
 
@@ -216,8 +223,13 @@ public sealed class Poller : IDisposable
             entry.Socket.Core.RemoveWatcher(entry);
         }
 
+        // A poll in progress is woken and releases the set itself on its way out: closing the wake-up descriptor
+        // under it could take the wake-up away before the wait has seen it.
         _epoll?.Wake();
-        _epoll?.Dispose(); // a wait in progress keeps the descriptor until it returns
+        if (Interlocked.Exchange(ref _pollState, PollDisposed) == PollIdle)
+        {
+            _epoll?.Dispose();
+        }
     }
 
     internal static int ToMilliseconds(double? seconds, string paramName)
@@ -272,7 +284,28 @@ public sealed class Poller : IDisposable
 
     private int PollCore(int timeoutMs)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        int state = Interlocked.CompareExchange(ref _pollState, PollPolling, PollIdle);
+        ObjectDisposedException.ThrowIf(state == PollDisposed || _disposed, this);
+        if (state == PollPolling)
+        {
+            throw new InvalidOperationException("Another thread is polling this poller: one thread polls at a time.");
+        }
+
+        try
+        {
+            return PollLocked(timeoutMs);
+        }
+        finally
+        {
+            if (Interlocked.CompareExchange(ref _pollState, PollIdle, PollPolling) == PollDisposed)
+            {
+                _epoll?.Dispose(); // disposed during the poll: the set is released here, after the wait
+            }
+        }
+    }
+
+    private int PollLocked(int timeoutMs)
+    {
         _generation++;
         _readyCount = 0;
         CheckAttention();

@@ -25,6 +25,12 @@ internal sealed partial class SocketCore
             int e;
             try
             {
+                if (_readShut && !IsStream && NothingQueued(s))
+                {
+                    n = 0;
+                    return 0;
+                }
+
                 e = SocketPal.Receive(s, buffer, dontWait: false, out n);
             }
             finally
@@ -109,6 +115,12 @@ internal sealed partial class SocketCore
             int e;
             try
             {
+                if (_readShut && NothingQueued(s))
+                {
+                    n = addressLength = 0; // see below: never ask .NET to wait, it would spin on the "readable" socket
+                    return 0;
+                }
+
                 e = SocketPal.ReceiveFrom(s, buffer, dontWait: false, address, out n, out addressLength);
             }
             finally
@@ -333,6 +345,20 @@ internal sealed partial class SocketCore
         finally
         {
             Exit();
+        }
+    }
+
+    // After SHUT_RD a datagram socket reads as readable forever: only the kernel's queue tells whether a datagram is
+    // really there (a would-be wait is the end of data, as Linux's blocking recvfrom answers).
+    private static bool NothingQueued(Socket s)
+    {
+        try
+        {
+            return s.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false; // let the receive report it
         }
     }
 
