@@ -28,7 +28,7 @@ public sealed class WorldReadableCopy : IDisposable
         string root = Directory.Exists("/tmp") ? "/tmp" : System.IO.Path.GetTempPath();
         string? blocked = FirstNotEnterable(root);
         Assert.SkipWhen(blocked is not null, $"no folder user nobody can enter for the child's copy ({blocked} is not world-executable)");
-        string dotnet = System.IO.Path.GetDirectoryName(Environment.ProcessPath ?? "/usr/share/dotnet/dotnet")!;
+        string dotnet = System.IO.Path.GetDirectoryName(typeof(object).Assembly.Location)!; // the shared framework
         string? runtimeBlocked = FirstNotEnterable(dotnet);
         Assert.SkipWhen(runtimeBlocked is not null, $"the .NET installation is not readable by user nobody ({runtimeBlocked})");
 
