@@ -550,7 +550,8 @@ public class FaultTests(ITestOutputHelper output)
             Assert.Skip("dropping privileges in the child needs root to start from");
         }
 
-        Dictionary<string, string> r = PeerProcess.Run(TimeSpan.FromSeconds(60), "unprivileged");
+        // From a world-readable copy: the clone may sit in a folder user nobody cannot enter (mktemp -d makes 0700).
+        Dictionary<string, string> r = PeerProcess.RunUnprivileged(TimeSpan.FromSeconds(60), "unprivileged");
         output.WriteLine(string.Join(", ", r.Select(kv => $"{kv.Key}={kv.Value}")));
         Assert.Equal("65534", r["uid"]);
         Assert.Equal(Errno.EPERM, Int(r, "raw"));
