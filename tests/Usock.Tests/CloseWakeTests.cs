@@ -161,8 +161,9 @@ public class CloseWakeTests
     {
         s.SetBlocking(false);
         long total = 0;
-        for (int round = 0; round < 2; round++)
+        for (int round = 0; round < 20; round++)
         {
+            long before = total;
             while (true)
             {
                 try
@@ -175,7 +176,12 @@ public class CloseWakeTests
                 }
             }
 
-            Thread.Sleep(20); // let the kernel settle the windows, then top up what opened
+            if (round > 0 && total == before)
+            {
+                break; // a whole round found no room: the buffers are full and stay so
+            }
+
+            Thread.Sleep(30); // let the kernel settle the windows (autotuning grows them), then top up what opened
         }
 
         s.SetBlocking(true);
@@ -193,6 +199,10 @@ public class CloseWakeTests
             try
             {
                 chunk = s.Recv(256 * 1024);
+            }
+            catch (UsocketException e) when (e.Errno == Errno.ENOTCONN && s.Profile == UsocketProfile.QuecPython)
+            {
+                return all.ToArray(); // the device profile's first end of stream on Recv (lwIP's ERR_CONN)
             }
             catch (UsocketException e)
             {

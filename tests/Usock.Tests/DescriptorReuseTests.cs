@@ -9,8 +9,10 @@ namespace Usock.Tests;
 
 /// <summary>
 /// Descriptor numbers are reused at once by the kernel (lowest free number): the poller must hold what it
-/// registered, not a bare number (issue 9, defect 2), and no byte may reach the wrong socket.
+/// registered, not a bare number (issue 9, defect 2), and no byte may reach the wrong socket. Serial: a test running
+/// beside it would take the freed number first.
 /// </summary>
+[Collection(Serial.Name)]
 public class DescriptorReuseTests
 {
     [Theory]
