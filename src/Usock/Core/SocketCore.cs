@@ -157,6 +157,14 @@ internal sealed partial class SocketCore
                 }
 
                 _osNonBlocking = nonBlocking;
+                if (nonBlocking && !LinuxCalls.IsEnabled)
+                {
+                    // .NET never makes a descriptor blocking again once it made it non-blocking: it emulates blocking
+                    // calls with waits of its own, in managed code. Usock keeps the descriptor non-blocking too and
+                    // waits itself (in poll), so Close and the deadlines work the same on both paths.
+                    _stickyNonBlocking = true;
+                }
+
                 Volatile.Write(ref _timeoutMs, ms);
                 return 0;
             }
