@@ -137,7 +137,7 @@ internal static class UdpCommand
                 int n = sock.SendTo(data, from);
                 report.Traffic(true, from, data.AsSpan(0, n), sent);
                 sent += n;
-                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {n} bytes to {PyRepr.Address(from)}"), Paint.Dim);
+                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {Reporter.Bytes(n)} to {PyRepr.Address(from)}"), Paint.Dim);
             }
         }
         catch (UsocketException) when (Interrupt.Requested)
