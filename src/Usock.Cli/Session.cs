@@ -89,6 +89,7 @@ internal sealed class Session
         var reader = new Thread(() => ReadLoop(output, outputGate)) { IsBackground = true, Name = "usock recv" };
         Thread? writer = input is null ? null : new Thread(() => WriteLoop(input, crlf)) { IsBackground = true, Name = "usock send" };
         using IDisposable ctrlC = Interrupt.OnInterrupt(() => Signal(() => _interrupted = true));
+        _interrupted = Interrupt.Requested; // Ctrl-C that came between the accept and the registration above
         Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
         if (writer is null)
         {
