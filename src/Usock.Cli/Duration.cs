@@ -59,7 +59,8 @@ internal static class Duration
                 return value;
             }
 
-            result.AddError($"{name} takes a duration such as 500ms, 5s, 2m or a number of seconds, not '{text}'.");
+            string typed = (result.Parent as System.CommandLine.Parsing.OptionResult)?.IdentifierToken?.Value ?? name;
+            result.AddError($"{typed} takes a duration such as 500ms, 5s, 2m or a number of seconds, not '{text}'.");
             return null;
         },
     }, defaultValue);
