@@ -9,6 +9,18 @@ internal static class CommandLine
     /// <returns>One of <see cref="ExitCodes"/>.</returns>
     public static int Run(RootCommand root, string[] args, TextWriter output, TextWriter error)
     {
+        if (UnknownOptions.Find(root, args) is var (option, command, advice))
+        {
+            error.WriteLine($"usock: unknown option '{option}' for '{PathOf(command)}'.");
+            if (advice is not null)
+            {
+                error.WriteLine($"usock: {advice}");
+            }
+
+            error.WriteLine($"Try '{PathOf(command)} --help'.");
+            return ExitCodes.Usage;
+        }
+
         ParseResult parsed = root.Parse(args);
         parsed.InvocationConfiguration.Output = output;
         parsed.InvocationConfiguration.Error = error;
@@ -42,6 +54,19 @@ internal static class CommandLine
             error.WriteLine($"usock: {Describe(e)}");
             return ExitCodes.Usage;
         }
+    }
+
+    /// <summary>The command as typed, e.g. <c>usock udp send</c>.</summary>
+    private static string PathOf(Command command)
+    {
+        var names = new List<string>();
+        for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
+        {
+            names.Add(c is RootCommand ? "usock" : c.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     /// <summary>The command as typed, e.g. <c>usock udp send</c>.</summary>

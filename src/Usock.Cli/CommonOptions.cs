@@ -16,6 +16,8 @@ internal sealed class CommonOptions
     private readonly Option<bool> _posix = new("--posix") { Description = "Use the portable (POSIX) profile instead of the device's (e.g. 111 ECONNREFUSED instead of 104 ECONNRESET)" };
     private readonly Option<bool> _v4 = new("-4") { Description = "IPv4 only" };
     private readonly Option<bool> _v6 = new("-6") { Description = "IPv6 only" };
+    private readonly Option<bool> _verbose = new("--verbose", "-v") { Description = "More messages on stderr (half-closes, the peer's end of stream)" };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No messages on stderr but errors (no banners, no summary)" };
     private readonly bool _families;
     private readonly bool _hexToo;
 
@@ -53,6 +55,15 @@ internal sealed class CommonOptions
         command.Options.Add(o._json);
         command.Options.Add(o._noColor);
         command.Options.Add(o._posix);
+        command.Options.Add(o._verbose);
+        command.Options.Add(o._quiet);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(o._verbose) && r.GetValue(o._quiet))
+            {
+                r.AddError("-v and -q exclude each other.");
+            }
+        });
         return o;
     }
 
@@ -64,7 +75,8 @@ internal sealed class CommonOptions
             result.InvocationConfiguration.Error,
             Terminal.Detect(result.GetValue(_noColor)),
             result.GetValue(_json),
-            _hexToo && result.GetValue(_hex));
+            _hexToo && result.GetValue(_hex),
+            result.GetValue(_quiet) ? -1 : result.GetValue(_verbose) ? 1 : 0);
     }
 
     /// <summary>The family <c>-4</c> or <c>-6</c> asks for, or <c>null</c>.</summary>
@@ -106,6 +118,33 @@ internal static class Args
         });
         return a;
     }
+
+    /// <summary>A whole-number option (<c>--count</c>, <c>--backlog</c>, <c>--port</c>) with a plain message for a bad value.</summary>
+    /// <param name="name">The option's name.</param>
+    /// <param name="description">Help text.</param>
+    /// <param name="min">The smallest value allowed.</param>
+    /// <param name="max">The largest value allowed.</param>
+    /// <param name="defaultValue">The value when the option is absent.</param>
+    /// <param name="helpName">The value's name in help.</param>
+    public static Option<int> Number(string name, string description, int min, int max, int defaultValue, string helpName = "N") => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) || value < min || value > max)
+            {
+                r.AddError(max == int.MaxValue
+                    ? $"{name} takes a whole number, {min} or more, not '{text}'."
+                    : $"{name} takes a whole number {min}..{max}, not '{text}'.");
+                return defaultValue;
+            }
+
+            return value;
+        },
+    };
 
     /// <summary>The <c>--bind</c> option of the servers.</summary>
     public static Option<string?> Bind() => new("--bind")

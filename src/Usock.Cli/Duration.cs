@@ -46,7 +46,8 @@ internal static class Duration
     /// <param name="name">The option's name, e.g. <c>--timeout</c>.</param>
     /// <param name="description">Help text; the default is appended to it.</param>
     /// <param name="defaultValue">The value when the option is absent; zero for "no limit".</param>
-    public static DurationOption Option(string name, string description, TimeSpan defaultValue) => new(new Option<TimeSpan?>(name)
+    /// <param name="aliases">Other names, e.g. <c>-w</c>.</param>
+    public static DurationOption Option(string name, string description, TimeSpan defaultValue, params string[] aliases) => new(new Option<TimeSpan?>(name, aliases)
     {
         Description = $"{description} [default: {(defaultValue == TimeSpan.Zero ? "0" : Format(defaultValue).Replace(" ", "", StringComparison.Ordinal))}]",
         HelpName = "DURATION",
@@ -58,7 +59,8 @@ internal static class Duration
                 return value;
             }
 
-            result.AddError($"{name} takes a duration such as 500ms, 5s, 2m or a number of seconds, not '{text}'.");
+            string typed = (result.Parent as System.CommandLine.Parsing.OptionResult)?.IdentifierToken?.Value ?? name;
+            result.AddError($"{typed} takes a duration such as 500ms, 5s, 2m or a number of seconds, not '{text}'.");
             return null;
         },
     }, defaultValue);

@@ -14,13 +14,22 @@ internal sealed class Reporter
     private readonly Lock _gate = new();
 
     /// <summary>Creates a reporter writing to <paramref name="err"/>.</summary>
-    public Reporter(TextWriter err, Terminal terminal, bool json, bool hex)
+    /// <param name="err">stderr.</param>
+    /// <param name="terminal">What stderr is attached to.</param>
+    /// <param name="json">JSON events instead of messages.</param>
+    /// <param name="hex">Dump the traffic.</param>
+    /// <param name="verbosity">-1 with <c>-q</c> (errors only), 0, or 1 with <c>-v</c> (also the details).</param>
+    public Reporter(TextWriter err, Terminal terminal, bool json, bool hex, int verbosity = 0)
     {
         _err = err;
         Terminal = terminal;
         Json = json;
         Hex = hex;
+        Verbosity = verbosity;
     }
+
+    /// <summary>-1 with <c>-q</c> (only errors are said), 0 by default, 1 with <c>-v</c> (details too).</summary>
+    public int Verbosity { get; }
 
     /// <summary>The terminal stderr is (or is not) attached to.</summary>
     public Terminal Terminal { get; }
@@ -34,12 +43,30 @@ internal sealed class Reporter
     /// <summary>True when a progress bar may be drawn: stderr is a terminal and carries nothing else.</summary>
     public bool ShowsProgress => Terminal.StdErrIsTerminal && !Json && !Hex;
 
-    /// <summary>A human message (nothing in JSON mode).</summary>
+    /// <summary>A human message (nothing in JSON mode, nor with <c>-q</c>).</summary>
     public void Note(string message, Paint? paint = null)
+    {
+        if (!Json && Verbosity >= 0)
+        {
+            Write(paint is Paint p ? Terminal.Apply("usock: " + message, p) : "usock: " + message);
+        }
+    }
+
+    /// <summary>A detail said only with <c>-v</c>: a half-close, the peer's end of stream.</summary>
+    public void Verbose(string message)
+    {
+        if (Verbosity > 0)
+        {
+            Note(message, Paint.Dim);
+        }
+    }
+
+    /// <summary>A message that is an error: said even with <c>-q</c> (nothing in JSON mode).</summary>
+    public void Error(string message)
     {
         if (!Json)
         {
-            Write(paint is Paint p ? Terminal.Apply("usock: " + message, p) : "usock: " + message);
+            Write(Terminal.Apply("usock: " + message, Paint.Red));
         }
     }
 
@@ -127,7 +154,7 @@ internal sealed class Reporter
             "interrupt" => "closed (interrupted)",
             _ => "closed (" + by + ")",
         };
-        Emit("closed", string.Create(CultureInfo.InvariantCulture, $"connection {PyRepr.Address(peer)} {how}: {sent} bytes sent, {received} bytes received"), null, w =>
+        Emit("closed", string.Create(CultureInfo.InvariantCulture, $"connection {PyRepr.Address(peer)} {how}: {Bytes(sent)} sent, {Bytes(received)} received"), null, w =>
         {
             JsonEvents.WriteAddress(w, peer);
             w.WriteString("by", by);
@@ -182,7 +209,7 @@ internal sealed class Reporter
     public void Summary(long sent, long received, TimeSpan elapsed, string? sha256 = null, bool rate = false)
     {
         double seconds = elapsed.TotalSeconds;
-        string text = string.Create(CultureInfo.InvariantCulture, $"{sent} bytes sent, {received} bytes received in {seconds:0.000} s");
+        string text = string.Create(CultureInfo.InvariantCulture, $"{Bytes(sent)} sent, {Bytes(received)} received in {seconds:0.000} s");
         if (rate && seconds > 0)
         {
             text += string.Create(CultureInfo.InvariantCulture, $" ({Math.Max(sent, received) / seconds / 1e6:0.0} MB/s)");
@@ -200,6 +227,9 @@ internal sealed class Reporter
         });
     }
 
+    /// <summary>A count of bytes in words: <c>1 byte</c>, <c>0 bytes</c>, <c>12 bytes</c>.</summary>
+    public static string Bytes(long count) => count == 1 ? "1 byte" : count.ToString(CultureInfo.InvariantCulture) + " bytes";
+
     /// <summary>An event with no human message (JSON only).</summary>
     public void Event(string name, Action<Utf8JsonWriter>? fields)
     {
@@ -214,6 +244,10 @@ internal sealed class Reporter
         if (Json)
         {
             Write(JsonEvents.Line(name, fields));
+        }
+        else if (name == "error")
+        {
+            Error(human);
         }
         else
         {

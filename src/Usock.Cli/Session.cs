@@ -7,7 +7,8 @@ namespace Usock.Cli;
 /// <c>timeout</c> (no data for the drain timeout after stdin ended), <c>interrupt</c> (Ctrl-C) or <c>error</c>.</param>
 /// <param name="FailedOp">The socket call that failed, when <paramref name="By"/> is <c>error</c>.</param>
 /// <param name="Error">Its error.</param>
-internal readonly record struct SessionEnd(string By, string? FailedOp = null, UsocketException? Error = null)
+/// <param name="InputNotSent">The session ended before stdin did: the rest of the input was never sent.</param>
+internal readonly record struct SessionEnd(string By, string? FailedOp = null, UsocketException? Error = null, bool InputNotSent = false)
 {
     /// <summary>The exit code this ending calls for.</summary>
     public int ExitCode => By switch
@@ -19,14 +20,20 @@ internal readonly record struct SessionEnd(string By, string? FailedOp = null, U
 }
 
 /// <summary>
-/// The netcat core over one connected socket: a reader thread takes what arrives (to stdout, or straight back
-/// with <c>--echo</c>) and a writer thread sends stdin. The session ends when the peer closes; when stdin ends
-/// first, a TCP session half-closes (<see cref="USocket.SHUT_WR"/>) and keeps reading until the peer closes or no
-/// data has come for the drain timeout (a UDP session just waits out the timeout). Every network call goes
+/// The netcat core over one connected socket, with OpenBSD netcat's rule for the end: a reader thread takes what
+/// arrives (to stdout, or straight back with <c>--echo</c>) and a writer thread sends stdin. When stdin ends, a TCP
+/// session half-closes (<see cref="USocket.SHUT_WR"/>: the peer sees end of stream) and keeps reading; when the
+/// peer's end of stream comes first, it keeps sending its input. The session ends when both directions are done, or
+/// when the peer has been silent for the drain timeout after stdin ended (a UDP session just waits that out). Input
+/// that could not be sent (the peer went away before taking it) is an error. When stdin is a terminal, the peer's
+/// end of stream ends the session at once (nobody is typing into a dead connection). Every network call goes
 /// through <see cref="USocket"/>: one thread receives and one sends, as the library allows.
 /// </summary>
 internal sealed class Session
 {
+    /// <summary>How long an interrupted session keeps reading after its FIN, so the peer can close first (no RST).</summary>
+    private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(1);
+
     private readonly USocket _sock;
     private readonly (string Host, int Port) _peer;
     private readonly Reporter _report;
@@ -36,6 +43,7 @@ internal sealed class Session
     private readonly Lock _sendGate = new();
     private bool _readerDone;
     private bool _writerDone;
+    private bool _shutWr;
     private bool _interrupted;
     private bool _finished;
     private string _readerEnd = "peer";
@@ -74,17 +82,34 @@ internal sealed class Session
     /// <param name="crlf">Turn <c>\n</c> into <c>\r\n</c> in what is sent from <paramref name="input"/>.</param>
     /// <param name="drainTimeout">After <paramref name="input"/> ends: how long the peer may stay silent before the
     /// session closes anyway; zero waits for ever.</param>
-    public SessionEnd Run(Stream? input, Stream? output, Lock outputGate, bool crlf, TimeSpan drainTimeout)
+    /// <param name="interactive">The input is a terminal: the peer's end of stream ends the session without waiting
+    /// for the input to end.</param>
+    public SessionEnd Run(Stream? input, Stream? output, Lock outputGate, bool crlf, TimeSpan drainTimeout, bool interactive = false)
     {
         var reader = new Thread(() => ReadLoop(output, outputGate)) { IsBackground = true, Name = "usock recv" };
         Thread? writer = input is null ? null : new Thread(() => WriteLoop(input, crlf)) { IsBackground = true, Name = "usock send" };
         using IDisposable ctrlC = Interrupt.OnInterrupt(() => Signal(() => _interrupted = true));
+        _interrupted = Interrupt.Requested; // Ctrl-C that came between the accept and the registration above
         Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
+        if (writer is null)
+        {
+            _writerDone = true; // nothing of our own to send: the peer's end of stream ends the session
+        }
+
         reader.Start();
         writer?.Start();
 
-        SessionEnd end = Wait(drainTimeout);
-        _sock.Close(); // wakes the reader (and a writer blocked in send) with EBADF, which no longer counts
+        SessionEnd end = Wait(drainTimeout, waitForInput: writer is not null && !interactive);
+        if (end.By == "interrupt")
+        {
+            Linger(reader);
+        }
+        else if (!_datagram && end.By != "error")
+        {
+            ShutdownSend(); // our FIN, if the writer did not send it (echo, or stdin still open on a terminal)
+        }
+
+        _sock.Close(); // wakes a reader or writer still blocked (EBADF, which no longer counts)
         reader.Join(TimeSpan.FromSeconds(5));
         return end;
     }
@@ -110,59 +135,97 @@ internal sealed class Session
         }
     }
 
+    /// <summary>Says how the session ended: the failure, if any, then <c>connection (…) closed …: N bytes sent, M bytes
+    /// received</c>.</summary>
+    public void ReportEnd(SessionEnd end)
+    {
+        if (end.Error is not null)
+        {
+            _report.Failed(end.FailedOp!, end.Error);
+        }
+        else if (end.InputNotSent)
+        {
+            _report.Failed("send", "stdout was closed before stdin ended: the rest of stdin was not sent");
+        }
+
+        _report.Closed(_peer, end.By, Sent, Received);
+    }
+
     /// <summary>Ends the session from outside (a server shutting down), as Ctrl-C does.</summary>
     public void Stop() => Signal(() => _interrupted = true);
 
-    private SessionEnd Wait(TimeSpan drainTimeout)
+    private SessionEnd Wait(TimeSpan drainTimeout, bool waitForInput)
     {
         lock (_gate)
         {
-            while (!_readerDone && !_writerDone && !_interrupted)
-            {
-                Monitor.Wait(_gate);
-            }
-
-            bool inputEnded = _writerDone && !_readerDone && !_interrupted && _failure is null;
-            if (inputEnded && !_datagram)
-            {
-                try
-                {
-                    _sock.Shutdown(USocket.SHUT_WR);
-                }
-                catch (UsocketException e)
-                {
-                    _failure = ("shutdown", e);
-                }
-            }
-
             bool timedOut = false;
-            if (inputEnded && _failure is null)
+            while (!_interrupted && _failure is null)
             {
-                Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
-                while (!_readerDone && !_interrupted)
+                if (_readerDone && (_writerDone || !waitForInput || _readerEnd != "peer"))
                 {
-                    if (drainTimeout <= TimeSpan.Zero)
-                    {
-                        Monitor.Wait(_gate);
-                        continue;
-                    }
-
-                    TimeSpan left = drainTimeout - Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity));
-                    if (left <= TimeSpan.Zero)
-                    {
-                        timedOut = true;
-                        break;
-                    }
-
-                    Monitor.Wait(_gate, left);
+                    break; // both directions done (or nothing more will be read and nobody waits for the input)
                 }
+
+                if (!_writerDone || drainTimeout <= TimeSpan.Zero)
+                {
+                    Monitor.Wait(_gate);
+                    continue;
+                }
+
+                // Our input has ended (and was half-closed): the peer may stay silent for drainTimeout at most.
+                TimeSpan left = drainTimeout - Stopwatch.GetElapsedTime(Volatile.Read(ref _lastActivity));
+                if (left <= TimeSpan.Zero)
+                {
+                    timedOut = true;
+                    break;
+                }
+
+                Monitor.Wait(_gate, left);
             }
 
             _finished = true;
+            if (!_interrupted && _failure is null && !timedOut && waitForInput && !_writerDone)
+            {
+                // Only stdout closing ends a session before a redirected stdin does: that input was never sent.
+                return new SessionEnd("error", "send", InputNotSent: true);
+            }
+
             return _interrupted ? new SessionEnd("interrupt")
                 : _failure is { } f ? new SessionEnd("error", f.Op, f.Error)
                 : timedOut ? new SessionEnd("timeout")
                 : new SessionEnd(_readerEnd);
+        }
+    }
+
+    /// <summary>Ctrl-C: send our FIN now, then keep reading briefly so the peer can close first and nothing unread
+    /// is left to turn the close into a reset.</summary>
+    private void Linger(Thread reader)
+    {
+        if (!_datagram)
+        {
+            ShutdownSend();
+            reader.Join(InterruptGrace);
+        }
+    }
+
+    private void ShutdownSend()
+    {
+        lock (_sendGate)
+        {
+            if (_shutWr)
+            {
+                return;
+            }
+
+            _shutWr = true;
+            try
+            {
+                _sock.Shutdown(USocket.SHUT_WR);
+            }
+            catch (UsocketException)
+            {
+                // already gone (reset, or closed): nothing left to half-close
+            }
         }
     }
 
@@ -176,6 +239,7 @@ internal sealed class Session
                 int n = Receive.Chunk(_sock, buffer);
                 if (n < 0)
                 {
+                    _report.Verbose("the peer ended its stream (FIN)");
                     return; // end of stream
                 }
 
@@ -191,7 +255,7 @@ internal sealed class Session
                 }
                 else if (output is not null && !WriteOut(output, outputGate, buffer.AsSpan(0, n)))
                 {
-                    _readerEnd = "local";
+                    _readerEnd = "local"; // stdout closed (a pipe reader that quit): nowhere to put more
                     return;
                 }
             }
@@ -208,7 +272,7 @@ internal sealed class Session
 
     private void WriteLoop(Stream input, bool crlf)
     {
-        byte[] buffer = new byte[16 * 1024];
+        byte[] buffer = new byte[64 * 1024];
         LineEndings? endings = crlf ? new LineEndings() : null;
         try
         {
@@ -226,16 +290,28 @@ internal sealed class Session
 
                 if (n == 0)
                 {
-                    return;
+                    break;
                 }
 
                 ReadOnlyMemory<byte> chunk = buffer.AsMemory(0, n);
                 Send((endings?.Convert(chunk) ?? chunk).Span);
             }
+
+            if (!_datagram)
+            {
+                _report.Verbose("stdin ended: half-closing (shutdown SHUT_WR)");
+                lock (_sendGate)
+                {
+                    _shutWr = true;
+                    _sock.Shutdown(USocket.SHUT_WR); // the peer sees our end of stream; we keep reading
+                }
+            }
+
+            Volatile.Write(ref _lastActivity, Stopwatch.GetTimestamp());
         }
         catch (UsocketException e)
         {
-            Fail("send", e);
+            Fail(_shutWr ? "shutdown" : "send", e);
         }
         finally
         {
@@ -269,7 +345,7 @@ internal sealed class Session
             }
             catch (IOException)
             {
-                return false; // stdout closed (a pipe reader that quit): stop quietly
+                return false; // stdout closed (a pipe reader that quit)
             }
         }
     }

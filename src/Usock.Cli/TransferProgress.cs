@@ -30,9 +30,12 @@ internal static class TransferProgress
             ColorSystem = report.Terminal.Color ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.Yes,
         });
+        // One unit family everywhere, the summary's: decimal MB and MB/s (Spectre's default is binary).
+        var downloaded = new DownloadedColumn { Base = FileSizeBase.Decimal, Culture = CultureInfo.InvariantCulture };
+        var speed = new TransferSpeedColumn { Base = FileSizeBase.Decimal, Culture = CultureInfo.InvariantCulture };
         ProgressColumn[] columns = total is not null
-            ? [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn()]
-            : [new TaskDescriptionColumn(), new SpinnerColumn(), new BytesColumn(), new TransferSpeedColumn()];
+            ? [new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), downloaded, speed, new RemainingTimeColumn()]
+            : [new TaskDescriptionColumn(), new SpinnerColumn(), new BytesColumn(), speed];
         return console.Progress().AutoClear(false).Columns(columns).Start(ctx =>
         {
             ProgressTask task = ctx.AddTask(Markup.Escape(description), maxValue: total is long t ? Math.Max(t, 1) : double.MaxValue);
@@ -44,7 +47,7 @@ internal static class TransferProgress
         });
     }
 
-    /// <summary>Bytes so far, for a transfer whose size is not known in advance.</summary>
+    /// <summary>Bytes so far, for a transfer whose size is not known in advance, in decimal units (as the rate).</summary>
     private sealed class BytesColumn : ProgressColumn
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
@@ -52,9 +55,9 @@ internal static class TransferProgress
             double v = task.Value;
             string text = v switch
             {
-                >= 1 << 30 => string.Create(CultureInfo.InvariantCulture, $"{v / (1 << 30):0.0} GiB"),
-                >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{v / (1 << 20):0.0} MiB"),
-                >= 1 << 10 => string.Create(CultureInfo.InvariantCulture, $"{v / (1 << 10):0.0} KiB"),
+                >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{v / 1e9:0.0} GB"),
+                >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{v / 1e6:0.0} MB"),
+                >= 1e3 => string.Create(CultureInfo.InvariantCulture, $"{v / 1e3:0.0} KB"),
                 _ => string.Create(CultureInfo.InvariantCulture, $"{v:0} B"),
             };
             return new Text(text);

@@ -11,7 +11,7 @@ public class CliConnectTests
     [Fact]
     public void ConnectAndListen_TwoProcesses_MoveDataBothWays()
     {
-        using CliProcess.Running server = CliProcess.Start("listen", "0");
+        using CliProcess.Running server = CliProcess.Start("listen", "0", "-v");
         int port = server.ListeningPort();
         using CliProcess.Running client = CliProcess.Start("connect", "127.0.0.1", Arg(port));
         server.WaitForStdErr(@"accepted \('127\.0\.0\.1', \d+\)");
@@ -20,16 +20,20 @@ public class CliConnectTests
         server.WaitForStdOut("hello from the client\n");
         server.Write("hello from the server\n");
         client.WaitForStdOut("hello from the server\n");
-        client.CloseStdIn(); // the client half-closes; the server sees the end and closes; the client then ends
+        client.CloseStdIn(); // the client half-closes: the server sees the end of stream (said with -v) ...
+        server.WaitForStdErr(@"the peer ended its stream \(FIN\)");
+        server.Write("after your FIN\n"); // ... and keeps sending its own input (netcat's rule) ...
+        client.WaitForStdOut("after your FIN\n");
+        server.CloseStdIn(); // ... until that ends: then both directions are done and both ends exit
 
         CliProcess.Result c = client.WaitForExit();
         CliProcess.Result s = server.WaitForExit();
         Assert.Equal(0, c.ExitCode);
         Assert.Equal(0, s.ExitCode);
-        Assert.Equal("hello from the server\n", c.StdOut);
+        Assert.Equal("hello from the server\nafter your FIN\n", c.StdOut);
         Assert.Equal("hello from the client\n", s.StdOut);
-        Assert.Matches(@"22 bytes sent, 22 bytes received in \d+\.\d{3} s", c.StdErr);
-        Assert.Matches(@"22 bytes sent, 22 bytes received in \d+\.\d{3} s", s.StdErr);
+        Assert.Matches(@"22 bytes sent, 37 bytes received in \d+\.\d{3} s", c.StdErr);
+        Assert.Matches(@"37 bytes sent, 22 bytes received in \d+\.\d{3} s", s.StdErr);
         Assert.Contains($"connected to ('127.0.0.1', {port}) from ('127.0.0.1', ", c.StdErr);
     }
 

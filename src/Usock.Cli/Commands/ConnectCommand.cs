@@ -19,9 +19,9 @@ internal static class ConnectCommand
         Argument<string> host = Args.Host("Server name or IP address");
         Argument<int> port = Args.Port("Server port (1..65535)");
         var udp = new Option<bool>("--udp", "-u") { Description = "UDP instead of TCP: each chunk of stdin is one datagram" };
-        DurationOption timeout = Duration.Option("--timeout", "Limit for connecting, and for the peer's silence once stdin has ended (0: no limit)", DefaultTimeout);
+        DurationOption timeout = Duration.Option("--timeout", "Limit for connecting, and for the peer's silence once stdin has ended (0: no limit; -w as in netcat)", DefaultTimeout, "-w");
         var crlf = new Option<bool>("--crlf") { Description = "Send line ends as \\r\\n (for HTTP, SMTP, AT-style peers)" };
-        var command = new Command("connect", "Connect to HOST PORT: stdin to the peer, the peer to stdout (a netcat client). Ends when the peer closes, or when stdin ends and then the peer closes.")
+        var command = new Command("connect", "Connect to HOST PORT: stdin to the peer, the peer to stdout (a netcat client). Ends when both directions are done: stdin sent and half-closed, and the peer's end of stream received.")
         {
             host, port, udp, timeout.Option, crlf,
         };
@@ -58,17 +58,14 @@ internal static class ConnectCommand
             report.Connected(peer, sock.GetSockName(), udp ? "udp" : "tcp");
 
             var session = new Session(sock, peer, report);
-            SessionEnd end = session.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout);
-            if (end.Error is not null)
-            {
-                report.Failed(end.FailedOp!, end.Error);
-            }
-            else if (end.By == "timeout" && !udp)
+            SessionEnd end = session.Run(
+                Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout, interactive: !Console.IsInputRedirected);
+            if (end.By == "timeout" && !udp)
             {
                 report.Note($"the peer sent nothing for {Duration.Format(timeout)} after stdin ended; closing", Paint.Dim);
             }
 
-            report.Closed(peer, end.By, session.Sent, session.Received);
+            session.ReportEnd(end);
             report.Summary(session.Sent, session.Received, clock.Elapsed);
             return end.ExitCode;
         }

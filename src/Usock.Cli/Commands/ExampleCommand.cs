@@ -18,37 +18,27 @@ internal static class ExampleCommand
     public static Command Create()
     {
         var host = new Option<string?>("--host") { Description = "Server to fetch /News from (default: a local server on 127.0.0.1 that the command starts)" };
-        var port = new Option<int>("--port") { Description = "Server port", DefaultValueFactory = _ => 80 };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds each socket call may wait", DefaultValueFactory = _ => 30 };
+        Option<int> port = Args.Number("--port", "Server port (1..65535)", 1, 65535, 80, "PORT");
+        DurationOption timeout = Duration.Option("--timeout", "How long each socket call may wait (0: no limit, as on the device)", TimeSpan.FromSeconds(30));
         var command = new Command("example", "Run the usocket documentation's example (network check, resolve, connect, send GET, recv 256 bytes, close).")
         {
-            host, port, timeout,
+            host, port, timeout.Option,
         };
         command.WithExamples("""
             usock example
             usock example --host www.tongxinmao.com --port 80
             """);
         command.SetAction(result => Run(
-            result.GetValue(host), result.GetValue(port), result.GetValue(timeout),
+            result.GetValue(host), result.GetValue(port), Duration.ToSocketTimeout(timeout.Get(result)),
             result.InvocationConfiguration.Output, result.InvocationConfiguration.Error));
         return command;
     }
 
-    public static int Run(string? host, int port, double timeout, TextWriter output, TextWriter error)
+    public static int Run(string? host, int port, double? timeout, TextWriter output, TextWriter error)
     {
         if (host is not null && host.Length == 0)
         {
             throw new ArgumentException("--host must not be empty.");
-        }
-
-        if (port is < 1 or > 65535)
-        {
-            throw new ArgumentException("--port must be 1..65535.");
-        }
-
-        if (double.IsNaN(timeout) || timeout <= 0 || timeout > int.MaxValue)
-        {
-            throw new ArgumentException("--timeout must be a positive number of seconds.");
         }
 
         var log = new ModuleLog("SOCKET", output);
@@ -69,13 +59,14 @@ internal static class ExampleCommand
 
         log.Info("Network connection successful!");
 
+        string op = "socket";
         try
         {
-            DocumentedExample.Run(host!, port, server is null ? host! : DocumentedHost, timeout, log.Info);
+            DocumentedExample.Run(host!, port, server is null ? host! : DocumentedHost, timeout, log.Info, step => op = step);
         }
         catch (UsocketException e)
         {
-            error.WriteLine($"usock: example failed: {e.Message}");
+            error.WriteLine($"usock: {op} failed: {e.Message}");
             return ExitCodes.SocketError;
         }
 

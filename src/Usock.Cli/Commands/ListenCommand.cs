@@ -17,18 +17,12 @@ internal static class ListenCommand
     {
         Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
         Option<string?> bind = Args.Bind();
-        var echo = new Option<bool>("--echo", "-e") { Description = "Send back whatever a client sends (stdin is not read)" };
+        // --echo has no -e: netcat's -e runs a program, and an ncat user typing it must not get an echo server.
+        var echo = new Option<bool>("--echo") { Description = "Send back whatever a client sends (stdin is not read)" };
         var keep = new Option<bool>("--keep", "-k") { Description = "Keep serving: many clients, concurrently, until Ctrl-C (or --count); stdin goes to every client" };
-        var count = new Option<int>("--count") { Description = "With --keep: exit once this many clients have come and gone", HelpName = "N" };
-        count.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--count must be 0 (no limit) or more.");
-            }
-        });
-        var backlog = new Option<int>("--backlog") { Description = "Connections the system may queue (listen's backlog)", DefaultValueFactory = _ => 5, HelpName = "N" };
-        DurationOption timeout = Duration.Option("--timeout", "Once stdin has ended, how long the client may stay silent before usock closes (0: no limit)", TimeSpan.Zero);
+        Option<int> count = Args.Number("--count", "With --keep: exit once this many clients have come and gone (0: no limit)", 0, int.MaxValue, 0);
+        Option<int> backlog = Args.Number("--backlog", "Connections the system may queue (listen's backlog)", 0, int.MaxValue, 5);
+        DurationOption timeout = Duration.Option("--timeout", "Once stdin has ended, how long the client may stay silent before usock closes (0: no limit)", TimeSpan.Zero, "-w");
         var crlf = new Option<bool>("--crlf") { Description = "Send line ends from stdin as \\r\\n" };
         var command = new Command("listen", "Listen for TCP clients on PORT (IPPROTO_TCP_SER, 127.0.0.1 unless --bind): the client to stdout, stdin to the client; prints 'listening on (address, port)' and each 'accepted (address, port)' on stderr.")
         {
@@ -39,6 +33,13 @@ internal static class ListenCommand
             usock listen 0 --echo --keep
             usock listen 9000 --bind 0.0.0.0 > received.bin
             """);
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(count) is { Implicit: false } && !r.GetValue(keep))
+            {
+                r.AddError("--count needs --keep: without it usock serves one client and exits.");
+            }
+        });
         CommonOptions common = CommonOptions.AddTo(command);
         command.SetAction(r => Run(
             common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(echo), r.GetValue(keep),
@@ -81,20 +82,27 @@ internal static class ListenCommand
 
     private static int ServeOne(Reporter report, USocket listener, bool echo, TimeSpan timeout, bool crlf, Stopwatch clock)
     {
-        (USocket conn, string ip, int port) = listener.Accept();
+        USocket conn;
+        string ip;
+        int port;
+        try
+        {
+            (conn, ip, port) = listener.Accept();
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            report.Summary(0, 0, clock.Elapsed); // Ctrl-C before any client came: the summary all the same
+            return ExitCodes.Interrupted;
+        }
+
         listener.Close(); // one client: later ones are refused, as netcat does
         (string, int) peer = (ip, port);
         report.Accepted(peer);
         var session = new Session(conn, peer, report, echo);
         SessionEnd end = echo
             ? session.Run(null, null, new Lock(), crlf: false, TimeSpan.Zero)
-            : session.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout);
-        if (end.Error is not null)
-        {
-            report.Failed(end.FailedOp!, end.Error);
-        }
-
-        report.Closed(peer, end.By, session.Sent, session.Received);
+            : session.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout, interactive: !Console.IsInputRedirected);
+        session.ReportEnd(end);
         report.Summary(session.Sent, session.Received, clock.Elapsed);
         return end.ExitCode;
     }
@@ -127,7 +135,7 @@ internal static class ListenCommand
             server.Start(conn, (ip, port));
         }
 
-        listener.Close();
+        listener.Close(); // Ctrl-C: each session shuts down its side too (FIN), so clients see a clean end
         server.WaitAll();
         report.Summary(server.Sent, server.Received, clock.Elapsed);
         return Interrupt.Requested ? ExitCodes.Interrupted : ExitCodes.Ok;
@@ -184,11 +192,6 @@ internal static class ListenCommand
         private void Serve(Session session)
         {
             SessionEnd end = session.Run(null, echo ? null : _output, _stdout, crlf: false, TimeSpan.Zero);
-            if (end.Error is not null)
-            {
-                report.Failed(end.FailedOp!, end.Error);
-            }
-
             lock (_gate)
             {
                 _sessions.Remove(session);
@@ -196,7 +199,7 @@ internal static class ListenCommand
 
             Interlocked.Add(ref _sent, session.Sent);
             Interlocked.Add(ref _received, session.Received);
-            report.Closed(session.Peer, end.By, session.Sent, session.Received);
+            session.ReportEnd(end);
         }
 
         private void Broadcast(Stream input, bool crlf)

@@ -29,6 +29,16 @@ internal static class StateCommand
             usock state 127.0.0.1 8080
             usock state --watch --duration 30s 127.0.0.1 8080
             """);
+        command.Validators.Add(r =>
+        {
+            foreach (Option o in new Option[] { hold, duration.Option, interval.Option })
+            {
+                if (r.GetResult(o) is { Implicit: false } && !r.GetValue(watch))
+                {
+                    r.AddError($"{o.Name} needs --watch: without it usock prints the state once and exits.");
+                }
+            }
+        });
         CommonOptions common = CommonOptions.AddTo(command, hex: false);
         command.SetAction(r => Run(
             common.Begin(r), r.GetValue(host)!, r.GetValue(port), common.Family(r), r.GetValue(watch), duration.Get(r),

@@ -15,13 +15,15 @@ internal static class UdpCommand
     private const int MaxDatagram = 65535;
 
     /// <summary>Builds the command and its two subcommands.</summary>
-    public static Command Create() => new Command("udp", "UDP datagrams: send some (udp send), or run an echo server (udp echo).")
+    public static Command Create() => new Command("udp", "UDP datagrams: send some (udp send), print what arrives (udp listen), or run an echo server (udp echo).")
     {
         CreateSend(),
         CreateEcho(),
+        CreateListen(),
     }.WithExamples("""
         usock udp echo 9000
         usock udp send --reply 127.0.0.1 9000 ping
+        usock udp listen 9000 > datagrams.bin
         """);
 
     private static Command CreateSend()
@@ -50,14 +52,7 @@ internal static class UdpCommand
     {
         Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
         Option<string?> bind = Args.Bind();
-        var count = new Option<int>("--count") { Description = "Exit after echoing this many datagrams (0: run until Ctrl-C)", HelpName = "N" };
-        count.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--count must be 0 (no limit) or more.");
-            }
-        });
+        Option<int> count = Args.Number("--count", "Exit after echoing this many datagrams (0: run until Ctrl-C)", 0, int.MaxValue, 0);
         var command = new Command("echo", "Echo every datagram that arrives on PORT (127.0.0.1 unless --bind) back to its sender.")
         {
             port, bind, count,
@@ -69,6 +64,72 @@ internal static class UdpCommand
         CommonOptions common = CommonOptions.AddTo(command);
         command.SetAction(r => Echo(common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(count)));
         return command;
+    }
+
+    private static Command CreateListen()
+    {
+        Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
+        Option<string?> bind = Args.Bind();
+        Option<int> count = Args.Number("--count", "Exit after this many datagrams (0: run until Ctrl-C)", 0, int.MaxValue, 0);
+        var command = new Command("listen", "Print every datagram that arrives on PORT (127.0.0.1 unless --bind) on stdout, as they come (netcat's -lu).")
+        {
+            port, bind, count,
+        };
+        command.WithExamples("""
+            usock udp listen 9000
+            usock udp listen 0 --count 1 --hex
+            """);
+        CommonOptions common = CommonOptions.AddTo(command);
+        command.SetAction(r => Listen(common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(count)));
+        return command;
+    }
+
+    private static int Listen(Reporter report, int port, string? bind, int? family, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        string op = "getaddrinfo";
+        long received = 0;
+        try
+        {
+            (int af, string host) = Endpoints.ForBind(bind, family);
+            op = "socket";
+            using var sock = new USocket(af, USocket.SOCK_DGRAM);
+            using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
+            op = "bind";
+            sock.Bind((host, port));
+            report.Listening(sock.GetSockName(), "udp");
+            Stream output = Console.OpenStandardOutput();
+            for (int n = 0; count == 0 || n < count; n++)
+            {
+                op = "recvfrom";
+                (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
+                report.Traffic(false, from, data, received);
+                received += data.Length;
+                report.Verbose(string.Create(CultureInfo.InvariantCulture, $"received {Reporter.Bytes(data.Length)} from {PyRepr.Address(from)}"));
+                try
+                {
+                    output.Write(data);
+                    output.Flush();
+                }
+                catch (IOException)
+                {
+                    break; // stdout closed: nobody reads any more
+                }
+            }
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            report.Summary(0, received, clock.Elapsed);
+            return ExitCodes.Interrupted;
+        }
+        catch (UsocketException e)
+        {
+            report.Failed(op, e);
+            return ExitCodes.SocketError;
+        }
+
+        report.Summary(0, received, clock.Elapsed);
+        return ExitCodes.Ok;
     }
 
     private static int Send(Reporter report, string host, int port, int? family, string? message, bool reply, TimeSpan timeout)
@@ -137,7 +198,7 @@ internal static class UdpCommand
                 int n = sock.SendTo(data, from);
                 report.Traffic(true, from, data.AsSpan(0, n), sent);
                 sent += n;
-                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {n} bytes to {PyRepr.Address(from)}"), Paint.Dim);
+                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {Reporter.Bytes(n)} to {PyRepr.Address(from)}"), Paint.Dim);
             }
         }
         catch (UsocketException) when (Interrupt.Requested)

@@ -19,6 +19,9 @@ public static class CliProcess
 
     private static readonly Lazy<string> Dll = new(FindCli);
 
+    /// <summary>The built command's Usock.Cli.dll (run with <c>dotnet</c>).</summary>
+    public static string CommandDll => Dll.Value;
+
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
     public static Result Run(params string[] args) => Run(TimeSpan.FromSeconds(60), args);
@@ -122,6 +125,9 @@ public static class CliProcess
                 }
             }
         }
+
+        /// <summary>Sends SIGINT, as Ctrl-C in a terminal does.</summary>
+        public void Interrupt() => CliSignal.Interrupt(_process);
 
         /// <summary>Writes to the process's stdin and flushes.</summary>
         public void Write(string text)
