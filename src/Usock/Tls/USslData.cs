@@ -7,7 +7,7 @@ namespace Usock;
 /// <c>ca</c>, <c>key</c> and <c>cert</c> arguments take them (the data itself, not a file name).
 /// </summary>
 /// <remarks>Converts implicitly from <c>byte[]</c>, <see cref="ReadOnlyMemory{T}"/> and
-/// <see cref="string"/>, so <c>ca: File.ReadAllText("ca.pem")</c> and <c>cert: derBytes</c> both read naturally.
+/// <see cref="string"/> (null meaning absent), so <c>ca: File.ReadAllText("ca.pem")</c> and <c>cert: derBytes</c> both read naturally.
 /// Data holding <c>-----BEGIN</c> is read as PEM, anything else as DER.</remarks>
 public readonly record struct USslData
 {
@@ -41,15 +41,15 @@ public readonly record struct USslData
         return new USslData(Encoding.UTF8.GetBytes(text));
     }
 
-    /// <summary>See <see cref="FromBytes"/>.</summary>
-    /// <param name="bytes">The bytes.</param>
-    public static implicit operator USslData(byte[] bytes) => FromBytes(bytes);
+    /// <summary>See <see cref="FromBytes"/>; null stays null (the argument is absent).</summary>
+    /// <param name="bytes">The bytes, or null.</param>
+    public static implicit operator USslData?(byte[]? bytes) => bytes is null ? null : FromBytes(bytes);
 
     /// <summary>See <see cref="FromMemory"/>.</summary>
     /// <param name="bytes">The bytes.</param>
     public static implicit operator USslData(ReadOnlyMemory<byte> bytes) => FromMemory(bytes);
 
-    /// <summary>See <see cref="FromString"/>.</summary>
-    /// <param name="text">The PEM text.</param>
-    public static implicit operator USslData(string text) => FromString(text);
+    /// <summary>See <see cref="FromString"/>; null stays null (the argument is absent).</summary>
+    /// <param name="text">The PEM text, or null.</param>
+    public static implicit operator USslData?(string? text) => text is null ? null : FromString(text);
 }

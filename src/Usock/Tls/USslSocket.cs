@@ -50,6 +50,7 @@ public sealed class USslSocket : IDisposable
     private int _rend;
     private bool _eof;
     private UsocketException? _deferredReadError;
+    private volatile bool _broken; // a TLS failure: no close_notify at close
 
     internal USslSocket(USocket sock, X509Certificate2Collection? trust, X509Certificate2? identity, bool serverSide, string? serverHostname, USslOptions options)
     {
@@ -462,7 +463,7 @@ public sealed class USslSocket : IDisposable
         lock (_gate)
         {
             _timeout = seconds;
-            if (_background is null || _background.IsCompleted)
+            if (_background is null || _handshakeDone)
             {
                 _sock.SetTimeout(seconds);
             }
@@ -493,7 +494,7 @@ public sealed class USslSocket : IDisposable
         }
 
         _closed = true;
-        if (_handshakeDone && !_sock.IsClosed)
+        if (_handshakeDone && !_broken && !_sock.IsClosed)
         {
             SayGoodbye();
         }
@@ -566,7 +567,7 @@ public sealed class USslSocket : IDisposable
                     return false;
                 }
 
-                RunHandshake(_timeout);
+                RunHandshake(_timeout, background: false);
                 return true;
             }
 
@@ -608,7 +609,7 @@ public sealed class USslSocket : IDisposable
             {
                 try
                 {
-                    RunHandshake(null);
+                    RunHandshake(null, background: true);
                 }
                 catch (UsocketException)
                 {
@@ -620,7 +621,7 @@ public sealed class USslSocket : IDisposable
             TaskScheduler.Default);
     }
 
-    private void RunHandshake(double? timeout)
+    private void RunHandshake(double? timeout, bool background)
     {
         _transport.BeginRead(timeout);
         _transport.BeginWrite(timeout);
@@ -652,7 +653,19 @@ public sealed class USslSocket : IDisposable
                 _ssl.AuthenticateAsClient(client);
             }
 
-            _handshakeDone = true;
+            if (background)
+            {
+                lock (_gate)
+                {
+                    // The timeout the program set meanwhile takes effect before anyone sees the handshake done.
+                    _sock.SetTimeout(_timeout);
+                    _handshakeDone = true;
+                }
+            }
+            else
+            {
+                _handshakeDone = true;
+            }
         }
         catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException)
         {
@@ -746,10 +759,18 @@ public sealed class USslSocket : IDisposable
                 _ssl.ShutdownAsync().GetAwaiter().GetResult();
                 _transport.FlushPending();
             }
+
+            // Bytes left unread in the kernel (TLS 1.3 session tickets the program never read, say) would make the
+            // close a reset that destroys what the peer has not read yet: take them first.
+            _sock.SetTimeout(0);
+            Span<byte> sink = stackalloc byte[4096];
+            for (int i = 0; i < 256 && _sock.RecvInto(sink) > 0; i++)
+            {
+            }
         }
-        catch (Exception e) when (e is IOException or AuthenticationException or InvalidOperationException or NotSupportedException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or AuthenticationException or InvalidOperationException or NotSupportedException or ObjectDisposedException or System.Security.Cryptography.CryptographicException)
         {
-            // Best effort: the peer is gone, or another thread is writing.
+            // Best effort: the peer is gone, nothing more to read, or another thread is writing.
         }
 
         _transport.DropPending();
@@ -787,6 +808,7 @@ public sealed class USslSocket : IDisposable
                 return -1;
             }
 
+            _broken |= failure is UsocketException { Errno: < 0 };
             throw failure;
         }
 
@@ -863,7 +885,9 @@ public sealed class USslSocket : IDisposable
         }
         catch (Exception e) when (e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
         {
-            throw _closed ? new UsocketException(Errno.EBADF, null, e) : TlsFailure.Translate(e, TlsFailure.Rejection.None, null);
+            Exception failure = _closed ? new UsocketException(Errno.EBADF, null, e) : TlsFailure.Translate(e, TlsFailure.Rejection.None, null);
+            _broken |= failure is UsocketException { Errno: < 0 };
+            throw failure;
         }
     }
 
