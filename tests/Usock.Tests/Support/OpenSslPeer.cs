@@ -58,7 +58,10 @@ public sealed class OpenSslPeer : IDisposable
     {
         var peer = new OpenSslPeer(["s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-quiet", .. args]);
         Assert.True(Loopback.Eventually(() => (peer.Port = ListeningPort(peer._process.Id)) > 0 || peer.HasExited), "s_server never listened");
-        Assert.False(peer.HasExited, "s_server ended: " + peer.StdErr);
+        if (peer.HasExited)
+        {
+            Assert.Fail("s_server ended: " + peer.StdErr);
+        }
         return peer;
     }
 
