@@ -28,6 +28,7 @@ internal readonly record struct SessionEnd(string By, string? FailedOp = null, U
 internal sealed class Session
 {
     private readonly USocket _sock;
+    private readonly USslSocket? _tls; // --tls: data goes through it, and it closes the socket
     private readonly (string Host, int Port) _peer;
     private readonly Reporter _report;
     private readonly bool _datagram;
@@ -49,9 +50,11 @@ internal sealed class Session
     /// <param name="peer">The other end, for messages.</param>
     /// <param name="report">Where events go.</param>
     /// <param name="echo">Send back what arrives instead of writing it out.</param>
-    public Session(USocket sock, (string Host, int Port) peer, Reporter report, bool echo = false)
+    /// <param name="tls">The TLS connection over <paramref name="sock"/> (<c>--tls</c>), or null.</param>
+    public Session(USocket sock, (string Host, int Port) peer, Reporter report, bool echo = false, USslSocket? tls = null)
     {
         _sock = sock;
+        _tls = tls;
         _peer = peer;
         _report = report;
         _echo = echo;
@@ -84,6 +87,7 @@ internal sealed class Session
         writer?.Start();
 
         SessionEnd end = Wait(drainTimeout);
+        _tls?.Close();
         _sock.Close(); // wakes the reader (and a writer blocked in send) with EBADF, which no longer counts
         reader.Join(TimeSpan.FromSeconds(5));
         return end;
@@ -97,7 +101,11 @@ internal sealed class Session
         {
             // Reported first, so that a dump never shows the answer before the question.
             _report.Traffic(true, _peer, data, _sent);
-            if (_datagram)
+            if (_tls is not null)
+            {
+                _tls.SendAll(data);
+            }
+            else if (_datagram)
             {
                 _sock.Send(data); // one datagram per chunk; UDP sends it whole or not at all
             }
@@ -127,7 +135,14 @@ internal sealed class Session
             {
                 try
                 {
-                    _sock.Shutdown(USocket.SHUT_WR);
+                    if (_tls is not null)
+                    {
+                        _tls.Shutdown(USocket.SHUT_WR); // close_notify, then FIN
+                    }
+                    else
+                    {
+                        _sock.Shutdown(USocket.SHUT_WR);
+                    }
                 }
                 catch (UsocketException e)
                 {
@@ -173,7 +188,7 @@ internal sealed class Session
         {
             while (true)
             {
-                int n = Receive.Chunk(_sock, buffer);
+                int n = _tls is null ? Receive.Chunk(_sock, buffer) : _tls.RecvInto(buffer) is int t and > 0 ? t : -1;
                 if (n < 0)
                 {
                     return; // end of stream

@@ -442,6 +442,57 @@ public sealed class USslSocket : IDisposable
         return n < 0 ? throw new UsocketException(Errno.EAGAIN) : Take(Math.Min(bufsize, Buffered));
     }
 
+    /// <summary>Receives decrypted bytes into caller memory, as the plain socket's <c>RecvInto</c>: whatever is there
+    /// (short reads are normal), no allocation. An extension.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <returns>Bytes received; 0 at end of stream.</returns>
+    /// <exception cref="UsocketException">As for <see cref="Recv"/>.</exception>
+    public int RecvInto(Span<byte> buffer)
+    {
+        Live();
+        if (Buffered > 0 || buffer.IsEmpty)
+        {
+            return TakeInto(buffer);
+        }
+
+        if (!Handshaken())
+        {
+            throw new UsocketException(Errno.EAGAIN);
+        }
+
+        _transport.BeginRead(_timeout);
+        int n = ReceiveSome(buffer);
+        return n < 0 ? throw new UsocketException(Errno.EAGAIN) : n;
+    }
+
+    /// <summary>Half-closes, as the plain socket's <c>Shutdown</c>. An extension: with <see cref="USocket.SHUT_WR"/> or
+    /// <see cref="USocket.SHUT_RDWR"/> the TLS <c>close_notify</c> goes out first, so the peer sees a clean end of
+    /// stream, then the TCP FIN.</summary>
+    /// <param name="how"><see cref="USocket.SHUT_RD"/>, <see cref="USocket.SHUT_WR"/> or <see cref="USocket.SHUT_RDWR"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="how"/> is not 0, 1 or 2.</exception>
+    /// <exception cref="UsocketException">As for <see cref="USocket.Shutdown"/>; 110 or 104 sending close_notify.</exception>
+    public void Shutdown(int how)
+    {
+        Live();
+        ArgumentOutOfRangeException.ThrowIfLessThan(how, USocket.SHUT_RD);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(how, USocket.SHUT_RDWR);
+        if (how != USocket.SHUT_RD && _handshakeDone && !_broken)
+        {
+            _transport.BeginWrite(_timeout);
+            Guard(_transport.FlushPending);
+            try
+            {
+                _ssl.ShutdownAsync().GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or AuthenticationException)
+            {
+                throw TlsFailure.Translate(e, TlsFailure.Rejection.None, null);
+            }
+        }
+
+        _sock.Shutdown(how);
+    }
+
     /// <summary>Sets blocking or non-blocking mode, as the module's <c>setblocking(flag)</c>.</summary>
     /// <param name="flag"><c>true</c> is <c>SetTimeout(null)</c>, <c>false</c> is <c>SetTimeout(0)</c>.</param>
     /// <exception cref="UsocketException">9 EBADF when closed.</exception>
