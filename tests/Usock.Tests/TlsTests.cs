@@ -404,6 +404,9 @@ public sealed class TlsTests
         using (c)
         using (s)
         {
+            // Small kernel buffers, so the kernel cannot take it all at once (loopback autotuning would hold megabytes).
+            c.Socket.RawSocket!.SendBufferSize = 32 * 1024;
+            s.Socket.RawSocket!.ReceiveBufferSize = 32 * 1024;
             c.SetBlocking(false);
             byte[] data = Wire.Seq(4 * 1024 * 1024);
             int sent = 0;

@@ -37,13 +37,53 @@ internal static class TlsCredentials
         return result.Count > 0 ? result : throw new ArgumentException("invalid ca", nameof(ca));
     }
 
-    /// <summary>The certificate with its private key, or null when neither is given.</summary>
+    // A server wraps every accepted connection with the same cert and key: parse them once. Keyed by a digest of
+    // the data; a handful of identities at most, so a full cache simply starts over.
+    private const int IdentityCacheSize = 16;
+    private static readonly Dictionary<string, X509Certificate2> Identities = [];
+    private static readonly Lock IdentitiesGate = new();
+
+    /// <summary>The certificate with its private key (shared: callers must not dispose it), or null when neither is given.</summary>
     public static X509Certificate2? LoadIdentity(USslData? cert, USslData? key)
     {
         if (cert is null && key is null)
         {
             return null;
         }
+
+        string id = Digest(cert, key);
+        lock (IdentitiesGate)
+        {
+            if (Identities.TryGetValue(id, out X509Certificate2? known))
+            {
+                return known;
+            }
+        }
+
+        X509Certificate2 made = ParseIdentity(cert, key);
+        lock (IdentitiesGate)
+        {
+            if (Identities.Count >= IdentityCacheSize)
+            {
+                Identities.Clear(); // the certificates stay alive for the connections that use them
+            }
+
+            Identities.TryAdd(id, made);
+            return Identities[id];
+        }
+    }
+
+    private static string Digest(USslData? cert, USslData? key)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(BitConverter.GetBytes(cert?.Bytes.Length ?? -1));
+        sha.AppendData(cert is USslData c ? c.Bytes.Span : default);
+        sha.AppendData(key is USslData k ? k.Bytes.Span : default);
+        return Convert.ToHexString(sha.GetHashAndReset());
+    }
+
+    private static X509Certificate2 ParseIdentity(USslData? cert, USslData? key)
+    {
 
         X509Certificate2 certificate = cert is USslData c ? LoadCertificate(c) : throw new ArgumentException("invalid cert: a key needs its cert", nameof(cert));
         if (key is not USslData k)

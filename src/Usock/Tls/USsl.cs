@@ -61,7 +61,6 @@ public static class USsl
 
         if (options.Strict && !serverSide && string.IsNullOrEmpty(serverHostname))
         {
-            identity?.Dispose();
             throw new ArgumentException("Strict verification needs serverHostname: the name the certificate must carry.", nameof(serverHostname));
         }
 

@@ -560,7 +560,6 @@ public sealed class USslSocket : IDisposable
             // The transport is already closed: nothing more to send.
         }
 
-        _identity?.Dispose();
     }
 
     /// <summary>Same as <see cref="Close"/>.</summary>
