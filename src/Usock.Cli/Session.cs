@@ -35,6 +35,7 @@ internal sealed class Session
     private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(1);
 
     private readonly USocket _sock;
+    private readonly USslSocket? _tls; // --tls: data goes through it, and it closes the socket
     private readonly (string Host, int Port) _peer;
     private readonly Reporter _report;
     private readonly bool _datagram;
@@ -57,9 +58,11 @@ internal sealed class Session
     /// <param name="peer">The other end, for messages.</param>
     /// <param name="report">Where events go.</param>
     /// <param name="echo">Send back what arrives instead of writing it out.</param>
-    public Session(USocket sock, (string Host, int Port) peer, Reporter report, bool echo = false)
+    /// <param name="tls">The TLS connection over <paramref name="sock"/> (<c>--tls</c>), or null.</param>
+    public Session(USocket sock, (string Host, int Port) peer, Reporter report, bool echo = false, USslSocket? tls = null)
     {
         _sock = sock;
+        _tls = tls;
         _peer = peer;
         _report = report;
         _echo = echo;
@@ -109,6 +112,7 @@ internal sealed class Session
             ShutdownSend(); // our FIN, if the writer did not send it (echo, or stdin still open on a terminal)
         }
 
+        _tls?.Close(); // close_notify and the FIN, after reading away what is unread
         _sock.Close(); // wakes a reader or writer still blocked (EBADF, which no longer counts)
         reader.Join(TimeSpan.FromSeconds(5));
         return end;
@@ -122,7 +126,11 @@ internal sealed class Session
         {
             // Reported first, so that a dump never shows the answer before the question.
             _report.Traffic(true, _peer, data, _sent);
-            if (_datagram)
+            if (_tls is not null)
+            {
+                _tls.SendAll(data);
+            }
+            else if (_datagram)
             {
                 _sock.Send(data); // one datagram per chunk; UDP sends it whole or not at all
             }
@@ -220,7 +228,14 @@ internal sealed class Session
             _shutWr = true;
             try
             {
-                _sock.Shutdown(USocket.SHUT_WR);
+                if (_tls is not null)
+                {
+                    _tls.Shutdown(USocket.SHUT_WR); // close_notify, then FIN
+                }
+                else
+                {
+                    _sock.Shutdown(USocket.SHUT_WR);
+                }
             }
             catch (UsocketException)
             {
@@ -236,7 +251,7 @@ internal sealed class Session
         {
             while (true)
             {
-                int n = Receive.Chunk(_sock, buffer);
+                int n = _tls is null ? Receive.Chunk(_sock, buffer) : _tls.RecvInto(buffer) is int t and > 0 ? t : -1;
                 if (n < 0)
                 {
                     _report.Verbose("the peer ended its stream (FIN)");
@@ -303,7 +318,14 @@ internal sealed class Session
                 lock (_sendGate)
                 {
                     _shutWr = true;
-                    _sock.Shutdown(USocket.SHUT_WR); // the peer sees our end of stream; we keep reading
+                    if (_tls is not null)
+                    {
+                        _tls.Shutdown(USocket.SHUT_WR); // close_notify, then FIN; we keep reading
+                    }
+                    else
+                    {
+                        _sock.Shutdown(USocket.SHUT_WR); // the peer sees our end of stream; we keep reading
+                    }
                 }
             }
 

@@ -31,13 +31,21 @@ internal static class ConnectCommand
             echo ping | usock connect -u --timeout 2s 127.0.0.1 9000
             """);
         CommonOptions common = CommonOptions.AddTo(command);
+        TlsCliOptions tls = TlsCliOptions.AddTo(command, server: false);
         command.SetAction(r => Run(
-            common.Begin(r), r.GetValue(host)!, r.GetValue(port), common.Family(r), r.GetValue(udp), timeout.Get(r), r.GetValue(crlf)));
+            common.Begin(r), r.GetValue(host)!, r.GetValue(port), common.Family(r), r.GetValue(udp), timeout.Get(r), r.GetValue(crlf),
+            tls.Enabled(r) ? (s, rep) => (tls.Wrap(r, s, r.GetValue(host), rep, out int code), code) : null));
         return command;
     }
 
-    private static int Run(Reporter report, string host, int port, int? family, bool udp, TimeSpan timeout, bool crlf)
+    private static int Run(Reporter report, string host, int port, int? family, bool udp, TimeSpan timeout, bool crlf, Func<USocket, Reporter, (USslSocket? Tls, int Code)>? wrap = null)
     {
+        if (udp && wrap is not null)
+        {
+            report.Failed("connect", "--tls works over TCP only (no DTLS)");
+            return ExitCodes.Usage;
+        }
+
         var clock = Stopwatch.StartNew();
         string op = "getaddrinfo";
         USocket? sock = null;
@@ -53,11 +61,20 @@ internal static class ConnectCommand
                 sock.Connect(address); // Ctrl-C while connecting closes the socket; the session has its own handler
             }
 
-            sock.SetTimeout(null); // the session's two threads block; the drain timeout is the session's
             (string Host, int Port) peer = sock.GetPeerName();
             report.Connected(peer, sock.GetSockName(), udp ? "udp" : "tcp");
+            USslSocket? tls = null;
+            if (wrap is not null)
+            {
+                op = "wrap_socket";
+                (tls, int code) = wrap(sock, report); // --tls: the handshake is bounded by --timeout
+                if (tls is null)
+                {
+                    return code;
+                }
+            }
 
-            var session = new Session(sock, peer, report);
+            var session = new Session(sock, peer, report, tls: tls);
             SessionEnd end = session.Run(
                 Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout, interactive: !Console.IsInputRedirected);
             if (end.By == "timeout" && !udp)

@@ -12,6 +12,9 @@ namespace Usock.Cli.Commands;
 /// </summary>
 internal static class ListenCommand
 {
+    /// <summary>How long a client may take over the TLS handshake (<c>--tls</c>).</summary>
+    public static readonly TimeSpan TlsHandshakeTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -41,13 +44,22 @@ internal static class ListenCommand
             }
         });
         CommonOptions common = CommonOptions.AddTo(command);
+        TlsCliOptions tls = TlsCliOptions.AddTo(command, server: true);
+        command.Validators.Add(r =>
+        {
+            if (r.GetValue(tls.Option) && r.GetValue(keep))
+            {
+                r.AddError("--tls serves one client: it does not go with --keep.");
+            }
+        });
         command.SetAction(r => Run(
             common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(echo), r.GetValue(keep),
-            r.GetValue(count), r.GetValue(backlog), timeout.Get(r), r.GetValue(crlf)));
+            r.GetValue(count), r.GetValue(backlog), timeout.Get(r), r.GetValue(crlf),
+            tls.Enabled(r) ? (s, rep) => (tls.Wrap(r, s, null, rep, out int code), code) : null));
         return command;
     }
 
-    private static int Run(Reporter report, int port, string? bind, int? family, bool echo, bool keep, int count, int backlog, TimeSpan timeout, bool crlf)
+    private static int Run(Reporter report, int port, string? bind, int? family, bool echo, bool keep, int count, int backlog, TimeSpan timeout, bool crlf, Func<USocket, Reporter, (USslSocket? Tls, int Code)>? wrap = null)
     {
         var clock = Stopwatch.StartNew();
         string op = "getaddrinfo";
@@ -68,7 +80,7 @@ internal static class ListenCommand
             op = "accept";
             return keep
                 ? ServeMany(report, listener, echo, count, crlf, clock)
-                : ServeOne(report, listener, echo, timeout, crlf, clock);
+                : ServeOne(report, listener, echo, timeout, crlf, clock, wrap);
         }
         catch (UsocketException e)
         {
@@ -80,7 +92,7 @@ internal static class ListenCommand
         }
     }
 
-    private static int ServeOne(Reporter report, USocket listener, bool echo, TimeSpan timeout, bool crlf, Stopwatch clock)
+    private static int ServeOne(Reporter report, USocket listener, bool echo, TimeSpan timeout, bool crlf, Stopwatch clock, Func<USocket, Reporter, (USslSocket? Tls, int Code)>? wrap)
     {
         USocket conn;
         string ip;
@@ -98,7 +110,21 @@ internal static class ListenCommand
         listener.Close(); // one client: later ones are refused, as netcat does
         (string, int) peer = (ip, port);
         report.Accepted(peer);
-        var session = new Session(conn, peer, report, echo);
+        USslSocket? tls = null;
+        if (wrap is not null)
+        {
+            conn.SetTimeout(TlsHandshakeTimeout.TotalSeconds); // a client that never speaks TLS does not hold us forever
+            (tls, int code) = wrap(conn, report);
+            if (tls is null)
+            {
+                conn.Close();
+                return code;
+            }
+
+            tls.SetTimeout(null);
+        }
+
+        var session = new Session(conn, peer, report, echo, tls);
         SessionEnd end = echo
             ? session.Run(null, null, new Lock(), crlf: false, TimeSpan.Zero)
             : session.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout, interactive: !Console.IsInputRedirected);
