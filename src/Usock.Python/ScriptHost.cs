@@ -80,6 +80,7 @@ public static class ScriptHost
 
     private static int Embed(PythonInstall python, string kind, string target, IReadOnlyList<string> arguments, TextWriter error)
     {
+        Trace("python found");
         Runtime.PythonDLL = python.Library;
         PythonEngine.ProgramName = python.Executable;
         try
@@ -92,6 +93,7 @@ public static class ScriptHost
             return ScriptExitCodes.NoPython;
         }
 
+        Trace("engine initialized");
         // The order that does not hang: release the GIL at once, then take it only inside Py.GIL() blocks.
         PythonEngine.BeginAllowThreads();
         ScriptInterrupt.Install(NativeLibrary.Load(python.Library));
@@ -112,6 +114,7 @@ public static class ScriptHost
 
             scope.Exec(Source("_usock_boot"));
             ScriptInterrupt.KeepSigactionAround(() => scope.Exec("install_sigint()"));
+            Trace("modules installed");
             using PyObject main = scope.Get("main");
             using var argv = new PyList();
             foreach (string a in arguments)
@@ -123,7 +126,33 @@ public static class ScriptHost
             using var k = new PyString(kind);
             using var t = new PyString(target);
             using PyObject rc = main.Invoke(k, t, argv);
+            Trace("script ended");
             return rc.As<int>();
+        }
+    }
+
+    /// <summary>
+    /// Ends the process at once with <paramref name="code"/>, after a script has run (its output flushed, its atexit
+    /// functions run): the embedded interpreter is not finalized, which would otherwise take most of a second.
+    /// </summary>
+    /// <param name="code">The exit code.</param>
+    public static void ExitNow(int code)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        ExitProcess(code);
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void ExitProcess(int status);
+
+    /// <summary>With <c>USOCK_RUN_TRACE=1</c>, when each start-up stage ended (milliseconds since the process started).</summary>
+    private static void Trace(string stage)
+    {
+        if (Environment.GetEnvironmentVariable("USOCK_RUN_TRACE") == "1")
+        {
+            TimeSpan t = DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime;
+            Console.Error.WriteLine($"usock run: {stage} at {t.TotalMilliseconds:F0} ms");
         }
     }
 

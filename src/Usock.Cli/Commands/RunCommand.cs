@@ -116,9 +116,11 @@ internal static class RunCommand
         }
 
         Console.Out.Flush();
-        return ScriptHost.Run(
+        int rc = ScriptHost.Run(
             new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve },
             Console.Error);
+        ScriptHost.ExitNow(rc); // the interpreter is not finalized: that would take most of a second
+        return rc;
     }
 
     private static int UsageError(string message)

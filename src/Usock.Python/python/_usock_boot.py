@@ -75,6 +75,14 @@ def install_sigint():
     signal.signal(signal.SIGINT, _on_sigint)
 
 
+def _script_tb(tb):
+    """The traceback from the script's first frame on, as python3 prints it (no runner frames)."""
+    mine = globals()
+    while tb is not None and tb.tb_frame.f_globals is mine:
+        tb = tb.tb_next
+    return tb
+
+
 def _exit_code(e):
     code = e.code
     if code is None:
@@ -135,10 +143,10 @@ def main(kind, target, argv):
         except SystemExit as e:
             rc = _exit_code(e)
         except KeyboardInterrupt as e:
-            traceback.print_exception(type(e), e, e.__traceback__.tb_next)
+            traceback.print_exception(type(e), e, _script_tb(e.__traceback__))
             rc = 130
         except BaseException as e:
-            traceback.print_exception(type(e), e, e.__traceback__.tb_next)
+            traceback.print_exception(type(e), e, _script_tb(e.__traceback__))
             rc = 1
         try:
             import threading

@@ -120,6 +120,8 @@ class _Buffer:
 class socket:
     """A socket, as the device's usocket.socket (see docs/scripts.md for the extensions)."""
 
+    _h = 0
+
     def __init__(self, af=AF_INET, type=SOCK_STREAM, proto=IPPROTO_TCP):
         af = _int(af, 'af')
         type = _int(type, 'type')
