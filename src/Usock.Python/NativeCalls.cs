@@ -46,6 +46,8 @@ public static unsafe class NativeCalls
         "write" => (long)(delegate* unmanaged<long, byte*, long, long>)&Write,
         "readline" => (long)(delegate* unmanaged<long, byte*, long, long>)&ReadLine,
         "recvfrom" => (long)(delegate* unmanaged<long, byte*, long, long>)&RecvFrom,
+        "getsocketsta" => (long)(delegate* unmanaged<long, byte*, long, long>)&GetSocketSta,
+        "settimeout" => (long)(delegate* unmanaged<long, byte*, long, long>)&SetTimeout,
         "sendto" => (long)(delegate* unmanaged<long, byte*, long, byte*, long, long, long>)&SendTo,
         _ => throw new ArgumentException($"no entry point '{name}'", nameof(name)),
     };
@@ -251,6 +253,35 @@ public static unsafe class NativeCalls
         finally
         {
             ScriptInterrupt.Leave();
+        }
+    }
+
+    /// <summary><c>getsocketsta()</c>: the TCP state, -1 after close (never fails).</summary>
+    [UnmanagedCallersOnly]
+    private static long GetSocketSta(long h, byte* p, long n)
+    {
+        try
+        {
+            return Of(h).GetSocketSta() + 1; // shifted by one: -1 would read as None
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    /// <summary><c>settimeout(t)</c> with <paramref name="n"/> in nanoseconds; negative means <c>None</c>.</summary>
+    [UnmanagedCallersOnly]
+    private static long SetTimeout(long h, byte* p, long n)
+    {
+        try
+        {
+            Of(h).SetTimeout(n < 0 ? null : n / 1e9);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
         }
     }
 

@@ -41,7 +41,7 @@ public static class PythonLocator
         string python = !string.IsNullOrEmpty(explicitPath) ? explicitPath
             : !string.IsNullOrEmpty(env) ? env
             : "python3";
-        string[] lines = Ask(python);
+        string[] lines = AskCached(python);
         if (lines.Length < 7
             || !int.TryParse(lines[0].Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out int major)
             || !int.TryParse(lines[0].Split(' ')[^1], NumberStyles.None, CultureInfo.InvariantCulture, out int minor))
@@ -80,6 +80,92 @@ public static class PythonLocator
         }
 
         return new PythonInstall(executable, library, version);
+    }
+
+    /// <summary>
+    /// The probe's answer, cached per interpreter file (path, size and modification time) under
+    /// <c>~/.cache/usock</c>: asking python3 costs a process start (~70 ms) on every run otherwise.
+    /// </summary>
+    private static string[] AskCached(string python)
+    {
+        string? file = Resolve(python);
+        string? cache = null;
+        if (file is not null)
+        {
+            try
+            {
+                var info = new FileInfo(file);
+                if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target)
+                {
+                    info = target;
+                }
+
+                if (IsScript(info))
+                {
+                    return Ask(python); // a launcher script (pyenv's shim) may pick another Python next time
+                }
+
+                string key = $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}|{Probe.GetHashCode(StringComparison.Ordinal)}";
+                string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16];
+                string root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
+                    : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+                cache = Path.Combine(root, "usock", $"python-{hash}.txt");
+                if (File.Exists(cache))
+                {
+                    string[] cached = File.ReadAllLines(cache);
+                    if (cached.Length >= 7 && File.Exists(cached[1]) && Directory.Exists(cached[2]))
+                    {
+                        return cached;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                cache = null;
+            }
+        }
+
+        string[] lines = Ask(python);
+        if (cache is not null && lines.Length >= 7)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+                File.WriteAllLines(cache, lines);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // no cache: the next run asks again
+            }
+        }
+
+        return lines;
+    }
+
+    private static bool IsScript(FileInfo file)
+    {
+        using FileStream f = file.OpenRead();
+        return f.ReadByte() == '#' && f.ReadByte() == '!';
+    }
+
+    /// <summary>The interpreter's file: the path itself when it names one, else the first match on PATH.</summary>
+    private static string? Resolve(string python)
+    {
+        if (python.Contains('/', StringComparison.Ordinal))
+        {
+            return File.Exists(python) ? Path.GetFullPath(python) : null;
+        }
+
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, python);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     private static string[] Ask(string python)

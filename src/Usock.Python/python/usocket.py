@@ -40,6 +40,8 @@ _readinto = _F(_B.Entry('readinto'))
 _write = _F(_B.Entry('write'))
 _readline = _F(_B.Entry('readline'))
 _recvfrom = _F(_B.Entry('recvfrom'))
+_getsocketsta = _F(_B.Entry('getsocketsta'))
+_settimeout = _F(_B.Entry('settimeout'))
 _sendto = _ct.CFUNCTYPE(_I64, _I64, _PTR, _I64, _PTR, _I64, _I64)(_B.Entry('sendto'))
 _SCRATCH = 4096
 _KEEP = 1 << 20
@@ -376,17 +378,19 @@ class socket:
                 raise TypeError('timeout must be a number or None') from None
             if not seconds >= 0:
                 raise ValueError('timeout must be non-negative')
-        try:
-            _B.SetTimeout(self._s, seconds)
-        except _ClrError as e:
-            raise _err(e) from None
+        r = _settimeout(self._h, None, -1 if seconds < 0 else int(min(seconds, 4e9) * 1e9))
+        if r < 0:
+            _fail(r)
 
     def gettimeout(self):
         t = _B.GetTimeout(self._s)
         return None if t < 0 else t
 
     def getsocketsta(self):
-        return self._s.GetSocketSta()
+        r = _getsocketsta(self._h, None, 0)
+        if r < 0:
+            _fail(r)
+        return r - 1
 
     def getsockname(self):
         try:
