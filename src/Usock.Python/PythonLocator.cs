@@ -105,7 +105,7 @@ public static class PythonLocator
                     return Ask(python); // a launcher script (pyenv's shim) may pick another Python next time
                 }
 
-                string key = $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}|{Probe.GetHashCode(StringComparison.Ordinal)}";
+                string key = $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}|{Probe}";
                 string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))[..16];
                 string root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } x ? x
                     : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
