@@ -216,15 +216,20 @@ public static class Bridge
             return;
         }
 
-        CancellationToken wake = ScriptInterrupt.WakeToken;
-        if (ScriptInterrupt.PendingHere)
+        long deadline = Environment.TickCount64 + (long)Math.Ceiling(Math.Min(milliseconds, long.MaxValue / 4));
+        while (true)
         {
-            throw new ScriptInterruptedException();
-        }
+            CancellationToken wake = ScriptInterrupt.WakeToken;
+            if (ScriptInterrupt.PendingHere)
+            {
+                throw new ScriptInterruptedException();
+            }
 
-        if (wake.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue))) && ScriptInterrupt.PendingHere)
-        {
-            throw new ScriptInterruptedException();
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0 || !wake.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(left, int.MaxValue))))
+            {
+                return; // slept the whole time (a Ctrl-C wakes only the main thread's sleep; others sleep on)
+            }
         }
     }
 
