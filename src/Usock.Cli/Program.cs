@@ -2,6 +2,11 @@ using System.CommandLine;
 using Usock.Cli;
 using Usock.Cli.Commands;
 
+if (args is ["run", ..])
+{
+    return RunCommand.Run(args[1..]); // the script owns every argument after it, so run parses its own
+}
+
 var root = new RootCommand("""
     usock: a netcat built on Usock, QuecPython's usocket module on .NET. Every network action goes through the
     Usock library. Data goes to stdout, messages to stderr; see docs/cli.md for exit codes and --json events.
@@ -15,6 +20,7 @@ var root = new RootCommand("""
     StateCommand.Create(),
     SendCommand.Create(),
     RecvCommand.Create(),
+    RunCommand.Create(),
 };
 
 root.HelpName = "usock";

@@ -104,6 +104,9 @@ public static class CliProcess
             _readers = Task.WhenAll(Pump(process.StandardOutput, _stdout), Pump(process.StandardError, _stderr));
         }
 
+        /// <summary>The process id (to signal it, or to read its state under /proc).</summary>
+        public int Id => _process.Id;
+
         public string StdOut
         {
             get

@@ -1,0 +1,298 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Usock.Python;
+
+/// <summary>
+/// The data path, called from Python through ctypes function pointers: a socket handle, a pointer to the
+/// Python buffer (a <c>bytes</c> object's own memory, or a reusable <c>bytearray</c>) and a length. No
+/// conversion and no copy on the way in; ctypes releases the GIL around the call. Every entry returns a count
+/// (0 or more), <see cref="None"/>, <see cref="Error"/> (the exception waits in <see cref="TakeError"/>) or
+/// <see cref="Interrupted"/> (Ctrl-C on the main thread).
+/// </summary>
+public static unsafe class NativeCalls
+{
+    /// <summary>The call would block (non-blocking stream read or write): Python's <c>None</c>.</summary>
+    public const long None = -1;
+
+    /// <summary>The call failed; <see cref="TakeError"/> has the exception.</summary>
+    public const long Error = -2;
+
+    /// <summary>Ctrl-C ended the call on the script's main thread.</summary>
+    public const long Interrupted = -3;
+
+    [ThreadStatic]
+    private static Exception? t_error;
+
+    [ThreadStatic]
+    private static Address? t_from;
+
+    internal static Address LastFrom => t_from ?? new Address("0.0.0.0", 0);
+
+    internal static Exception? TakeError()
+    {
+        Exception? e = t_error;
+        t_error = null;
+        return e;
+    }
+
+    internal static long Address(string name) => name switch
+    {
+        "send" => (long)(delegate* unmanaged<long, byte*, long, long>)&Send,
+        "sendall" => (long)(delegate* unmanaged<long, byte*, long, long>)&SendAll,
+        "recv" => (long)(delegate* unmanaged<long, byte*, long, long>)&Recv,
+        "readinto" => (long)(delegate* unmanaged<long, byte*, long, long>)&ReadInto,
+        "write" => (long)(delegate* unmanaged<long, byte*, long, long>)&Write,
+        "readline" => (long)(delegate* unmanaged<long, byte*, long, long>)&ReadLine,
+        "recvfrom" => (long)(delegate* unmanaged<long, byte*, long, long>)&RecvFrom,
+        "getsocketsta" => (long)(delegate* unmanaged<long, byte*, long, long>)&GetSocketSta,
+        "settimeout" => (long)(delegate* unmanaged<long, byte*, long, long>)&SetTimeout,
+        "sendto" => (long)(delegate* unmanaged<long, byte*, long, byte*, long, long, long>)&SendTo,
+        _ => throw new ArgumentException($"no entry point '{name}'", nameof(name)),
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static USocket Of(long handle) => (USocket)GCHandle.FromIntPtr(new IntPtr(handle)).Target!;
+
+    [UnmanagedCallersOnly]
+    private static long Send(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            return s.Send(new ReadOnlySpan<byte>(p, checked((int)n)));
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long SendAll(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            s.SendAll(new ReadOnlySpan<byte>(p, checked((int)n)));
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long Recv(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            return s.RecvInto(new Span<byte>(p, checked((int)n)));
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long ReadInto(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            return s.ReadInto(new Span<byte>(p, checked((int)n))) ?? None;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long Write(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            return s.Write(new ReadOnlySpan<byte>(p, checked((int)n))) ?? None;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long ReadLine(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            byte[]? line = s.ReadLine();
+            if (line is null)
+            {
+                return None;
+            }
+
+            if (line.Length > n)
+            {
+                return Fail(new UsocketException(Errno.ENOBUFS, "line longer than the buffer"));
+            }
+
+            line.CopyTo(new Span<byte>(p, checked((int)n)));
+            return line.Length;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long RecvFrom(long h, byte* p, long n)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            (byte[] bytes, (string host, int port)) = s.RecvFrom(checked((int)n));
+            bytes.CopyTo(new Span<byte>(p, checked((int)n)));
+            t_from = new Address(host, port);
+            return bytes.Length;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static long SendTo(long h, byte* p, long n, byte* host, long hostLength, long port)
+    {
+        USocket s = Of(h);
+        if (!ScriptInterrupt.Enter(s))
+        {
+            return Interrupted;
+        }
+
+        try
+        {
+            string name = Encoding.UTF8.GetString(host, checked((int)hostLength));
+            return s.SendTo(new ReadOnlySpan<byte>(p, checked((int)n)), (name, checked((int)port)));
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+        finally
+        {
+            ScriptInterrupt.Leave();
+        }
+    }
+
+    /// <summary><c>getsocketsta()</c>: the TCP state, -1 after close (never fails).</summary>
+    [UnmanagedCallersOnly]
+    private static long GetSocketSta(long h, byte* p, long n)
+    {
+        try
+        {
+            return Of(h).GetSocketSta() + 1; // shifted by one: -1 would read as None
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    /// <summary><c>settimeout(t)</c> with <paramref name="n"/> in nanoseconds; negative means <c>None</c>.</summary>
+    [UnmanagedCallersOnly]
+    private static long SetTimeout(long h, byte* p, long n)
+    {
+        try
+        {
+            Of(h).SetTimeout(n < 0 ? null : n / 1e9);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            return Fail(e);
+        }
+    }
+
+    private static long Fail(Exception e)
+    {
+        if (ScriptInterrupt.PendingHere)
+        {
+            return Interrupted;
+        }
+
+        t_error = e;
+        return Error;
+    }
+}
