@@ -15,6 +15,7 @@ var root = new RootCommand("""
     StateCommand.Create(),
     SendCommand.Create(),
     RecvCommand.Create(),
+    ChaosCommand.Create(),
 };
 
 root.HelpName = "usock";
