@@ -118,7 +118,7 @@ public sealed class ChaosProxy : IDisposable, IAsyncDisposable
             {
                 _listener = OpenListener(_options.Listen);
                 _bound = (IPEndPoint)_listener.LocalEndPoint!;
-                _ = AcceptLoop(_listener);
+                StartAcceptLoop(_listener);
             }
 
             Timeline?.Write(Elapsed, 0, null, "start", null, 0, $"{(_options.Udp ? "udp" : "tcp")} {_bound} -> {_options.UpstreamHost}:{_options.UpstreamPort} seed {_options.Seed}");
@@ -303,36 +303,40 @@ public sealed class ChaosProxy : IDisposable, IAsyncDisposable
         }
     }
 
-    private async Task AcceptLoop(Socket listener)
+    private void StartAcceptLoop(Socket listener) =>
+        new Thread(() => AcceptLoop(listener), 256 * 1024) { IsBackground = true, Name = "chaos accept" }.Start();
+
+    // Blocking accepts: an accepted socket stays in blocking mode, and the pumps use blocking calls (no thread-pool hop).
+    private void AcceptLoop(Socket listener)
     {
         while (!_stop.IsCancellationRequested)
         {
             Socket client;
             try
             {
-                client = await listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                client = listener.Accept();
             }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
                 return; // closed: the proxy stopped, or went down (Tick reopens it)
             }
 
-            _ = Serve(client);
+            long id = NextConnectionId();
+            var conn = new TcpConnection(this, id, client);
+            _connections[id] = conn;
+            new Thread(() => Serve(conn), 256 * 1024) { IsBackground = true, Name = $"chaos {id} down" }.Start();
         }
     }
 
-    private async Task Serve(Socket client)
+    private void Serve(TcpConnection conn)
     {
-        long id = NextConnectionId();
-        var conn = new TcpConnection(this, id, client);
-        _connections[id] = conn;
         try
         {
-            await conn.Run().ConfigureAwait(false);
+            conn.Run();
         }
         finally
         {
-            _connections.TryRemove(id, out _);
+            _connections.TryRemove(conn.Id, out _);
         }
     }
 
@@ -369,7 +373,7 @@ public sealed class ChaosProxy : IDisposable, IAsyncDisposable
                     if (!_options.Udp)
                     {
                         _listener = OpenListener(_bound);
-                        _ = AcceptLoop(_listener);
+                        StartAcceptLoop(_listener);
                     }
                 }
 

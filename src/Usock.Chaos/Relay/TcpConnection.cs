@@ -42,15 +42,15 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
     private Timeline? Log => proxy.Timeline;
 
     /// <summary>Connects to the upstream and relays until both directions end, or a fault ends the connection.</summary>
-    public async Task Run()
+    public void Run()
     {
         TimeSpan opened = Now;
         Interlocked.Exchange(ref _lastActivityTicks, opened.Ticks);
         _client.NoDelay = true;
         var clientEnd = (IPEndPoint)_client.RemoteEndPoint!;
         Log?.Write(opened, Id, null, "open", null, 0, $"from {clientEnd}");
-        IPAddress[]? addresses = await proxy.ResolveUpstream(Id).ConfigureAwait(false);
-        _upstream = addresses is null ? null : await ConnectUpstream(addresses).ConfigureAwait(false);
+        IPAddress[]? addresses = proxy.ResolveUpstream(Id).GetAwaiter().GetResult();
+        _upstream = addresses is null ? null : ConnectUpstream(addresses);
         if (_upstream is null)
         {
             Abort(_client);
@@ -67,9 +67,13 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
 
         Log?.Write(Now, Id, null, "connected", null, 0, $"upstream {_upstream.RemoteEndPoint} from {_upstream.LocalEndPoint}");
         Evaluate(Now);
-        await Task.WhenAll(Pump(true), Pump(false)).ConfigureAwait(false);
+        // One thread per direction, blocking calls: a byte that arrives wakes the thread that forwards it, with no
+        // hop through the thread pool (the relay's added latency is two system calls and a wake-up).
+        var upstreamPump = new Thread(() => Pump(true), 256 * 1024) { IsBackground = true, Name = $"chaos {Id} up" };
+        upstreamPump.Start();
+        Pump(false);
+        upstreamPump.Join();
         Close(null);
-        await _ended.Task.ConfigureAwait(false);
     }
 
     /// <summary>Applies the connection-wide faults at <paramref name="now"/> (called from the proxy's tick).</summary>
@@ -280,29 +284,37 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
         s.Dispose();
     }
 
-    private async Task<Socket?> ConnectUpstream(IPAddress[] addresses)
+    private Socket? ConnectUpstream(IPAddress[] addresses)
     {
         foreach (IPAddress a in addresses)
         {
+            // A blocking connect (the socket stays in blocking mode for the pumps), ended by closing it at the limit.
             var s = new Socket(a.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(proxy.Stopping);
-            limit.CancelAfter(proxy.Options.ConnectTimeout);
-            try
+            bool timedOut = false;
+            using (var limit = new Timer(_ => { timedOut = true; s.Dispose(); }, null, proxy.Options.ConnectTimeout, Timeout.InfiniteTimeSpan))
             {
-                await s.ConnectAsync(new IPEndPoint(a, proxy.Options.UpstreamPort), limit.Token).ConfigureAwait(false);
-                return s;
+                try
+                {
+                    s.Connect(new IPEndPoint(a, proxy.Options.UpstreamPort));
+                    limit.Change(Timeout.Infinite, Timeout.Infinite);
+                    if (!timedOut)
+                    {
+                        return s;
+                    }
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    Log?.Write(Now, Id, null, "upstream_failed", null, 0, $"{a}: {(timedOut ? "timed out" : e is SocketException se ? se.SocketErrorCode.ToString() : "closed")}");
+                }
             }
-            catch (Exception e) when (e is SocketException or OperationCanceledException)
-            {
-                Log?.Write(Now, Id, null, "upstream_failed", null, 0, $"{a}: {(e is SocketException se ? se.SocketErrorCode.ToString() : "timed out")}");
-                s.Dispose();
-            }
+
+            s.Dispose();
         }
 
         return null;
     }
 
-    private async Task Pump(bool up)
+    private void Pump(bool up)
     {
         Socket from = up ? _client : _upstream!;
         Socket to = up ? _upstream! : _client;
@@ -312,7 +324,7 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
         {
             while (true)
             {
-                int n = await from.ReceiveAsync(buffer.AsMemory(0, proxy.Options.BufferSize), SocketFlags.None, proxy.Stopping).ConfigureAwait(false);
+                int n = from.Receive(buffer, 0, proxy.Options.BufferSize, SocketFlags.None);
                 int state = Volatile.Read(ref _state);
                 if (state == Closed)
                 {
@@ -321,7 +333,7 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
 
                 if (n == 0)
                 {
-                    await EndOfStream(up, to).ConfigureAwait(false);
+                    EndOfStream(up, to);
                     return;
                 }
 
@@ -331,7 +343,7 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
                 if (state == Dropped || Volatile.Read(ref _state) == Dropped)
                 {
                     Log?.Write(now, Id, up, "discarded", "nat_idle", n, "nothing passes a dropped connection");
-                    await _ended.Task.ConfigureAwait(false); // stop reading: the program's data piles up unacknowledged upstream
+                    _ended.Task.Wait(); // stop reading: the program's data piles up unacknowledged upstream
                     return;
                 }
 
@@ -344,9 +356,9 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
                 FaultEntry[] faults = proxy.Snapshot;
                 if (faults.Length == 0)
                 {
-                    await SendAll(to, buffer.AsMemory(0, n), up).ConfigureAwait(false);
+                    SendAll(to, buffer.AsSpan(0, n), up);
                 }
-                else if (!await Forward(buffer, n, up, faults, now).ConfigureAwait(false))
+                else if (!Forward(buffer, n, up, faults, now).GetAwaiter().GetResult())
                 {
                     return;
                 }
@@ -363,7 +375,7 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
                 Reset();
             }
         }
-        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or AggregateException)
         {
             // closed by a fault or by Dispose
         }
@@ -441,7 +453,7 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
                     await Pace(dir, size, rate, up).ConfigureAwait(false);
                 }
 
-                await SendAll(to: up ? _upstream! : _client, buffer.AsMemory(at, size), up).ConfigureAwait(false);
+                SendAll(up ? _upstream! : _client, buffer.AsSpan(at, size), up);
                 if (slice > 0 && sliceDelay > TimeSpan.Zero && at + size < length)
                 {
                     await Task.Delay(sliceDelay, proxy.Clock, proxy.Stopping).ConfigureAwait(false);
@@ -450,7 +462,7 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
         }
         else if (length > 0)
         {
-            await SendAll(up ? _upstream! : _client, buffer.AsMemory(0, length), up).ConfigureAwait(false);
+            SendAll(up ? _upstream! : _client, buffer.AsSpan(0, length), up);
         }
 
         if (end is not null)
@@ -494,23 +506,23 @@ internal sealed class TcpConnection(ChaosProxy proxy, long id, Socket client)
         }
     }
 
-    private async Task SendAll(Socket to, ReadOnlyMemory<byte> data, bool up)
+    private void SendAll(Socket to, ReadOnlySpan<byte> data, bool up)
     {
         while (data.Length > 0)
         {
-            int sent = await to.SendAsync(data, SocketFlags.None, proxy.Stopping).ConfigureAwait(false);
-            Record(up, false, data.Span[..sent]);
+            int sent = to.Send(data, SocketFlags.None);
+            Record(up, false, data[..sent]);
             _forwarded[up ? 0 : 1] += sent;
             data = data[sent..];
         }
     }
 
-    private async Task EndOfStream(bool up, Socket to)
+    private void EndOfStream(bool up, Socket to)
     {
         if (proxy.Find(FaultKind.SlowClose, Id, Now, up) is { } slow)
         {
             Log?.Write(Now, Id, up, "fault", slow.Fault.KindName, 0, $"FIN held {slow.Fault.Duration.TotalMilliseconds:0.###} ms");
-            await Task.Delay(slow.Fault.Duration, proxy.Clock, proxy.Stopping).ConfigureAwait(false);
+            Task.Delay(slow.Fault.Duration, proxy.Clock, proxy.Stopping).Wait();
         }
 
         Log?.Write(Now, Id, up, "fin", null, _forwarded[up ? 0 : 1]);
