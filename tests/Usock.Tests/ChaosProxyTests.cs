@@ -95,17 +95,18 @@ public class ChaosProxyTests(ITestOutputHelper output)
     [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
     public void ResetAfterBytes_ClientSees104_AndTheStateIsClosed(UsocketProfile profile)
     {
-        using var peer = ChaosPeer.Echo();
+        using var peer = ChaosPeer.Sink(); // a sink: nothing comes back that could race the reset
         using ChaosProxy proxy = ChaosSetup.Start(peer.Port, null, 1, Fault.ResetAfterBytes(1000) with { Direction = FaultDirection.Upstream });
         using USocket u = ChaosSetup.Client(proxy, profile);
         Assert.Equal((int)TcpState.Established, u.GetSocketSta());
         u.SendAll(Wire.Seq(999));
-        Wire.ReadExactly(u, 999);
+        Assert.True(Loopback.Eventually(() => peer.Received().Length == 999));
         u.SendAll(Wire.Seq(10));
         UsocketException e = Loopback.Raises(Errno.ECONNRESET, () => u.Recv(100)); // the byte count reached: RST
         output.WriteLine($"{profile}: {e.Message}; state after: {u.GetSocketSta()}");
         Assert.Equal((int)TcpState.Closed, u.GetSocketSta());
         Assert.True(Loopback.Eventually(() => peer.EndingsNow().Contains("reset")), "the peer was not reset too");
+        Assert.Equal(1000, peer.Received().Length);
 
         using Socket raw = ChaosSetup.RawClient(proxy);
         raw.Send(Wire.Seq(1200));
