@@ -151,7 +151,7 @@ public static class Errno
     /// <summary>The symbolic name of an errno value (<c>"ETIMEDOUT"</c> for 110), or <c>null</c> if Usock has none.</summary>
     /// <param name="errno">An errno value.</param>
     /// <returns>The name, or <c>null</c>.</returns>
-    public static string? Name(int errno) => Names.GetValueOrDefault(errno);
+    public static string? Name(int errno) => Names.GetValueOrDefault(errno) ?? TlsErrno.Name(errno);
 
     /// <summary>Every errno value Usock can raise, with its name.</summary>
     public static IReadOnlyDictionary<int, string> All => Names;

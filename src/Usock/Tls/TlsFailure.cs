@@ -59,7 +59,7 @@ internal static class TlsFailure
     }
 
     private static UsocketException Tls(int code, string detail, Exception inner) =>
-        new(code, TlsErrno.Name(code) + ": " + detail, inner);
+        new(code, detail, inner);
 
     private static string? Detail(UsocketException u)
     {
