@@ -2,16 +2,20 @@ using System.CommandLine;
 using Usock.Cli;
 using Usock.Cli.Commands;
 
+#if USOCK_AOT
+if (args is [("run" or "chaos") and string command, ..])
+{
+    // usock run embeds CPython through pythonnet, which needs the JIT; usock chaos builds its pcap with PacketDotNet,
+    // which is not trim-safe. Both live in the tool form only.
+    Console.Error.WriteLine($"usock: {command} is not in the native usock binary (it needs the .NET runtime): install the tool (dotnet tool install -g Usock.Tool) and use its usock {command}");
+    return ExitCodes.Usage;
+}
+#else
 if (args is ["run", ..])
 {
-#if USOCK_AOT
-    // The native binary has no JIT, and usock run embeds CPython through pythonnet, which needs one.
-    Console.Error.WriteLine("usock: run is not in the native usock binary (it needs the .NET runtime): install the tool (dotnet tool install -g Usock.Tool) and use its usock run");
-    return ExitCodes.Usage;
-#else
     return RunCommand.Run(args[1..]); // the script owns every argument after it, so run parses its own
-#endif
 }
+#endif
 
 var root = new RootCommand("""
     usock: a netcat built on Usock, QuecPython's usocket module on .NET. Every network action goes through the
@@ -28,8 +32,8 @@ var root = new RootCommand("""
     RecvCommand.Create(),
 #if !USOCK_AOT
     RunCommand.Create(),
-#endif
     ChaosCommand.Create(),
+#endif
 };
 
 root.HelpName = "usock";
