@@ -104,6 +104,9 @@ public class ChaosRecordingTests(ITestOutputHelper output)
                 using USocket u = ChaosSetup.Client(proxy);
                 u.SendAll("hello chaos"u8);
                 Loopback.Raises(Errno.ECONNRESET, () => u.Recv(100));
+
+                // The client's side is reset first; the relay resets the upstream side and records it right after.
+                Assert.True(Loopback.Eventually(() => proxy.ActiveConnections == 0), "the proxy never let go of the reset connection");
             }
 
             List<Segment> segments = ReadPcap(pcapPath);

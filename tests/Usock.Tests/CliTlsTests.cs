@@ -22,7 +22,8 @@ public sealed class CliTlsTests
         server.Send("and back\n");
         client.WaitForStdOut("and back\n");
         client.WaitForStdErr(@"0000  61 6e 64 20 62 61 63 6b 0a"); // --hex shows the plaintext
-        server.Kill();
+        client.CloseStdIn(); // netcat's end: our input is done (close_notify, FIN) ...
+        server.Kill(); // ... and so is the peer's
         CliProcess.Result r = client.WaitForExit();
         Assert.Contains("hello over tls", r.StdErr.Replace("\n", "", StringComparison.Ordinal), StringComparison.Ordinal); // the dump's text column
     }

@@ -51,7 +51,8 @@ internal static partial class SocketPal
             return e;
         }
 
-        return WouldBlock(s, SelectMode.SelectRead) ? Errno.EAGAIN : Guard(s.Accept, out accepted);
+        // .NET reports "would block" here by exception: on a non-blocking socket, ask first.
+        return !s.Blocking && WouldBlock(s, SelectMode.SelectRead) ? Errno.EAGAIN : Guard(s.Accept, out accepted);
     }
 
     /// <summary>Starts or completes a connect; a non-blocking start returns <see cref="Errno.EINPROGRESS"/>.</summary>
