@@ -1,5 +1,5 @@
 # The runner inside usock run: loads the device modules from the embedded sources, gives scripts the device's
-# names (socket -> usocket, select -> uselect, _thread with QuecPython's extras) without changing what the
+# names (socket -> usocket, select -> uselect, ssl -> ussl, _thread with QuecPython's extras) without changing what the
 # standard library imports, installs the Ctrl-C handler and runs the script. Executed once by ScriptHost.
 import builtins
 import importlib.abc
@@ -19,7 +19,7 @@ _EVERYWHERE = {
     'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
 }
 # Names the standard library also uses: the device's module only for the script and its own modules.
-_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', '_thread': '_usock_thread'}
+_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread'}
 _roots = ()
 
 
