@@ -62,6 +62,17 @@ public class CloseWakeTests
                     BlockedCall call = member == "Send"
                         ? BlockedCall.Start(member, () => pair.Client.Send(more))
                         : BlockedCall.Start(member, () => pair.Client.SendAll(more));
+                    for (int attempt = 0; member == "Send" && attempt < 20 && !Blocked.BlocksOrEnds(call, pair.Client); attempt++)
+                    {
+                        // The receiver's window grew (autotuning) and the send took a part and returned, as send() does:
+                        // count that part, fill again, and ask once more, until a send really waits.
+                        filled += (int)call.Returned!;
+                        filled += FillWithSequence(pair.Client, filled);
+                        more = Wire.Seq(1024 * 1024, (int)(filled % 251));
+                        byte[] next = more;
+                        call = BlockedCall.Start(member, () => pair.Client.Send(next));
+                    }
+
                     WakeByClose(pair.Client, call);
                     byte[] got = ReadToEnd(pair.Server);
                     Assert.True(got.Length >= filled, $"the peer got {got.Length} bytes of the {filled} queued before the close");

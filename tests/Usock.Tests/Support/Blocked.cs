@@ -50,6 +50,9 @@ public sealed class BlockedCall
     /// <summary>Completes when the call returns (result) or throws (exception).</summary>
     public Task<object?> Task => _done.Task;
 
+    /// <summary>What the call returned, once it has ended (its exception if it threw).</summary>
+    public object? Returned => _done.Task.GetAwaiter().GetResult();
+
     /// <summary><see cref="Stopwatch"/> timestamp of the moment the call returned or threw (0 while it runs).</summary>
     public long EndedAt => Interlocked.Read(ref _endedAt);
 
@@ -123,6 +126,33 @@ public static class Blocked
     /// the set, or epoll_wait on an epoll instance that watches it. Fails if the call ends first or never blocks.
     /// </summary>
     public static void On(BlockedCall call, USocket s, double seconds = 5) => OnFd(call, Fd(s), seconds);
+
+    /// <summary>
+    /// As <see cref="On"/>, but a call that ends first is an answer, not a failure: true once it is seen blocked,
+    /// false if it ended (a send that found room after all). Fails if it neither ends nor blocks in time.
+    /// </summary>
+    public static bool BlocksOrEnds(BlockedCall call, USocket s, double seconds = 5)
+    {
+        var sw = Stopwatch.StartNew();
+        int fd = Fd(s);
+        while (sw.Elapsed.TotalSeconds < seconds)
+        {
+            if (call.Task.IsCompleted)
+            {
+                return false;
+            }
+
+            if (WaitsOn(Syscall(call.Tid) ?? "gone", fd))
+            {
+                return true;
+            }
+
+            Thread.Yield();
+        }
+
+        Assert.Fail($"{call.Name} (tid {call.Tid}) neither ended nor blocked on fd {fd}");
+        return false;
+    }
 
     /// <summary>As <see cref="On"/>, for a descriptor number.</summary>
     public static void OnFd(BlockedCall call, int fd, double seconds = 5)
