@@ -91,9 +91,6 @@ internal sealed partial class SocketCore
         set => _clock = value;
     }
 
-    /// <summary>True once this side's receiving was shut down: a receive that would wait is the end of data.</summary>
-    public bool ReadShut => _readShut;
-
     /// <summary>The connect state machine (see <see cref="ConnectState"/>).</summary>
     public ConnectState State { get; private set; }
 

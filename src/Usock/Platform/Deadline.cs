@@ -25,9 +25,6 @@ internal readonly struct Deadline
     /// <summary>True for a timeout of 0: a call that would wait fails with EAGAIN instead.</summary>
     public bool IsNonBlocking { get; }
 
-    /// <summary>True when the call may wait forever.</summary>
-    public bool IsInfinite => _expires == long.MaxValue && !IsNonBlocking;
-
     /// <summary>Starts the deadline for a socket timeout in milliseconds (-1: none, 0: non-blocking).</summary>
     public static Deadline Start(long timeoutMs, TimeProvider clock)
     {
