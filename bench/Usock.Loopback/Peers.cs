@@ -366,18 +366,22 @@ internal static class Memory
 {
     private static long s_rss;
     private static long s_heap;
+    private static long s_allocated;
 
     public static void Baseline()
     {
         s_heap = GC.GetTotalMemory(forceFullCollection: true);
         s_rss = Rss();
+        s_allocated = GC.GetTotalAllocatedBytes(precise: true);
     }
 
     public static void Report(int connections, TextWriter control)
     {
         long heap = GC.GetTotalMemory(forceFullCollection: true);
         long rss = Rss();
-        control.WriteLine($"NOTE {connections} connections: managed heap {(heap - s_heap) / Math.Max(connections, 1)} B/conn, RSS {(rss - s_rss) / Math.Max(connections, 1)} B/conn");
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - s_allocated;
+        int n = Math.Max(connections, 1);
+        control.WriteLine($"NOTE {connections} connections: managed heap {(heap - s_heap) / n} B/conn, allocated {allocated / n} B/conn, RSS {(rss - s_rss) / n} B/conn");
         control.WriteLine($"RESULT {(rss - s_rss) / 1024.0 / Math.Max(connections, 1):F2}");
         control.Flush();
     }

@@ -125,7 +125,8 @@ internal sealed unsafe partial class Epoll : IDisposable
         capacity = Math.Max(capacity, 1);
         if (_events.Length < capacity * Stride)
         {
-            _events = new byte[capacity * Stride];
+            // Doubled, not fitted: a set that grows by one registration at a time must not copy its buffer every time.
+            _events = new byte[Math.Max(capacity, 2 * (_events.Length / Stride)) * Stride];
         }
 
         try
