@@ -78,15 +78,7 @@ internal sealed class ReadinessEngine
                 (ulong token, uint events) = _epoll.Event(i);
                 if (_cores.TryGetValue(token, out SocketCore? core))
                 {
-                    if ((events & ReadEvents) != 0)
-                    {
-                        core.ReadReady.Signal();
-                    }
-
-                    if ((events & WriteEvents) != 0)
-                    {
-                        core.WriteReady.Signal();
-                    }
+                    core.SignalReady((events & ReadEvents) != 0, (events & WriteEvents) != 0);
                 }
             }
         }

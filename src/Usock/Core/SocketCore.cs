@@ -29,8 +29,9 @@ internal sealed partial class SocketCore
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
-    private readonly List<IWatcher> _watchers = [];
-    private int _watcherCount;
+    private IWatcher[] _watchers = []; // copy-on-write under _lock: readers take the array as it is, without a lock
+    private ReadinessQueue? _readReady; // made on the first async wait: most sockets never make one
+    private ReadinessQueue? _writeReady;
     private Socket _socket;
     private int _closed;
     private int _active;
@@ -50,8 +51,6 @@ internal sealed partial class SocketCore
         Protocol = protocol;
         _clock = clock;
         _osNonBlocking = !socket.Blocking;
-        ReadReady = new ReadinessQueue(this, SelectMode.SelectRead);
-        WriteReady = new ReadinessQueue(this, SelectMode.SelectWrite);
     }
 
     /// <summary>Something that watches this socket (a poller): told when it closes or its handle changes.</summary>
@@ -78,9 +77,25 @@ internal sealed partial class SocketCore
     /// <summary>The current handle (for reads of kernel state and for tests); null once closed.</summary>
     public Socket? Handle => IsClosed ? null : _socket;
 
-    public ReadinessQueue ReadReady { get; }
+    /// <summary>Async waiters for readability (made on first use).</summary>
+    public ReadinessQueue ReadReady => _readReady ?? MakeQueue(ref _readReady, SelectMode.SelectRead);
 
-    public ReadinessQueue WriteReady { get; }
+    /// <summary>Async waiters for writability (made on first use).</summary>
+    public ReadinessQueue WriteReady => _writeReady ?? MakeQueue(ref _writeReady, SelectMode.SelectWrite);
+
+    /// <summary>The readiness engine's edge: only queues that exist have waiters to tell.</summary>
+    public void SignalReady(bool read, bool write)
+    {
+        if (read)
+        {
+            Volatile.Read(ref _readReady)?.Signal();
+        }
+
+        if (write)
+        {
+            Volatile.Read(ref _writeReady)?.Signal();
+        }
+    }
 
     /// <summary>-1 blocks forever, 0 is non-blocking, else milliseconds.</summary>
     public long TimeoutMs => Volatile.Read(ref _timeoutMs);
@@ -172,6 +187,20 @@ internal sealed partial class SocketCore
         }
     }
 
+    // Publishes a queue once; one made after Close is closed at once (Close marks the socket closed before it looks
+    // for queues, and this looks at the mark after publishing, so no waiter is left behind either way).
+    private ReadinessQueue MakeQueue(ref ReadinessQueue? field, SelectMode mode)
+    {
+        var made = new ReadinessQueue(this, mode);
+        ReadinessQueue queue = Interlocked.CompareExchange(ref field, made, null) ?? made;
+        if (ReferenceEquals(queue, made) && IsClosed)
+        {
+            made.Close();
+        }
+
+        return queue;
+    }
+
     /// <summary>
     /// Closes the socket (idempotent): see the class remarks. Returns when the handle is released, so the peer's view
     /// (data, then FIN) is settled by the kernel from then on.
@@ -183,14 +212,13 @@ internal sealed partial class SocketCore
             return;
         }
 
-        ReadReady.Close();
-        WriteReady.Close();
+        Volatile.Read(ref _readReady)?.Close();
+        Volatile.Read(ref _writeReady)?.Close();
         IWatcher[] watchers;
         lock (_lock)
         {
-            watchers = [.. _watchers];
-            _watchers.Clear();
-            _watcherCount = 0;
+            watchers = _watchers;
+            _watchers = [];
         }
 
         foreach (IWatcher w in watchers)
@@ -250,8 +278,7 @@ internal sealed partial class SocketCore
                 return false;
             }
 
-            _watchers.Add(watcher);
-            _watcherCount = _watchers.Count;
+            _watchers = [.. _watchers, watcher];
             return true;
         }
     }
@@ -260,26 +287,18 @@ internal sealed partial class SocketCore
     {
         lock (_lock)
         {
-            _watchers.Remove(watcher);
-            _watcherCount = _watchers.Count;
+            int i = Array.IndexOf(_watchers, watcher);
+            if (i >= 0)
+            {
+                _watchers = [.. _watchers.AsSpan(0, i), .. _watchers.AsSpan(i + 1)];
+            }
         }
     }
 
     /// <summary>Tells the watchers (if any) that bytes are buffered above the kernel; free when nobody watches.</summary>
     public void NotifyBuffered()
     {
-        if (Volatile.Read(ref _watcherCount) == 0)
-        {
-            return;
-        }
-
-        IWatcher[] watchers;
-        lock (_lock)
-        {
-            watchers = [.. _watchers];
-        }
-
-        foreach (IWatcher w in watchers)
+        foreach (IWatcher w in Volatile.Read(ref _watchers))
         {
             w.OnBuffered(this);
         }
@@ -343,7 +362,7 @@ internal sealed partial class SocketCore
             {
                 ForgetEngine(old, keepToken: true);
                 _socket = fresh;
-                watchers = [.. _watchers];
+                watchers = _watchers;
                 if (_engineToken != 0)
                 {
                     ReadinessEngine.Shared?.Reregister(fresh, _engineToken);
