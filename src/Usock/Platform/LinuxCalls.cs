@@ -20,7 +20,6 @@ internal static unsafe partial class LinuxCalls
 
     private const int EINTR = 4;
     private const int MSG_NOSIGNAL = 0x4000;
-    private const int SOCK_CLOEXEC = 0x80000;
     private const short POLLIN = 0x1;
     private const short POLLOUT = 0x4;
     private const short POLLNVAL = 0x20;
@@ -142,24 +141,6 @@ internal static unsafe partial class LinuxCalls
         }
     }
 
-    /// <summary>Accepts a connection; the new descriptor is blocking and close-on-exec. A would-block is EAGAIN, not an exception.</summary>
-    public static int Accept(SafeSocketHandle h, out int fd)
-    {
-        try
-        {
-            while ((fd = Accept4(h, null, null, SOCK_CLOEXEC)) < 0 && Marshal.GetLastPInvokeError() == EINTR)
-            {
-            }
-
-            return fd >= 0 ? 0 : Marshal.GetLastPInvokeError();
-        }
-        catch (ObjectDisposedException)
-        {
-            fd = -1;
-            return Errno.EBADF;
-        }
-    }
-
     /// <summary>The kernel's local address of the socket, as a native sockaddr: right even while a connect is in progress.</summary>
     public static int GetSockName(SafeSocketHandle h, Span<byte> address, out int addressLength)
     {
@@ -240,9 +221,6 @@ internal static unsafe partial class LinuxCalls
 
     [LibraryImport("libc", EntryPoint = "sendto", SetLastError = true)]
     private static partial nint SendToNative(SafeSocketHandle fd, byte* buffer, nint length, int flags, byte* address, int addressLength);
-
-    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
-    private static partial int Accept4(SafeSocketHandle fd, byte* address, int* addressLength, int flags);
 
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     private static partial int GetSockNameNative(SafeSocketHandle fd, byte* address, int* addressLength);
