@@ -37,13 +37,11 @@ public sealed class CliBinaryProcess : IDisposable
     /// <param name="args">The command line.</param>
     public static CliBinaryProcess Start(byte[]? input, TimeSpan readPause, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo psi = CliSignal.StartInfo("dotnet");
+        psi.RedirectStandardInput = true;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         psi.ArgumentList.Add(CliProcess.CommandDll);
         foreach (string a in args)
         {

@@ -50,16 +50,14 @@ public static class CliProcess
     /// <summary>Starts usock with extra environment variables (a null value removes one).</summary>
     public static Running Start(IReadOnlyDictionary<string, string?>? env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
+        ProcessStartInfo psi = CliSignal.StartInfo("dotnet");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        psi.StandardInputEncoding = new UTF8Encoding(false);
+        psi.StandardOutputEncoding = Encoding.UTF8;
+        psi.StandardErrorEncoding = Encoding.UTF8;
         psi.ArgumentList.Add(Dll.Value);
         foreach (string a in args)
         {
