@@ -113,6 +113,11 @@ public sealed partial class USocket
         ResolveStatus status;
         IPAddress[] found;
         long ms = deadline.RemainingMs();
+        if (ms == 0 && !deadline.IsNonBlocking)
+        {
+            throw Error(Errno.ETIMEDOUT, $"the timeout passed before '{address.Host}' was resolved");
+        }
+
         if (ms <= 0)
         {
             // No time limit (blocking), or non-blocking: a lookup cannot be made non-blocking; the device blocks too.

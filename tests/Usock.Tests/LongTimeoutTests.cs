@@ -251,6 +251,35 @@ public class LongTimeoutTests
         Assert.True(Wire.TimeRaise(Errno.ETIMEDOUT, () => l.Accept()) < 1000);
     }
 
+    // The deadline passes at each reading of the socket's clock in turn (counted from the call's start), the reading
+    // between "is there time left" and arming the wait's timer included: there an async wait was once left with no
+    // timer at all, seen under load as a RecvAsync with a 1 ms timeout that never raised 110. Whichever reading sees
+    // the deadline pass, the call raises 110.
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    public async Task Async_DeadlinePassingAtAnyReadingOfTheClock_Raises110(int reading)
+    {
+        using Pair pair = Loopback.Connected();
+        using var guard = HangGuard.For(pair);
+        var clock = new JumpingClock(reading);
+        pair.Client.TimeProvider = clock;
+        pair.Client.SetTimeout(0.05);
+        clock.Start();
+        var e = await Assert.ThrowsAsync<UsocketException>(() => pair.Client.RecvAsync(10, Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(Loopback.Patience), Ct));
+        Assert.Equal(Errno.ETIMEDOUT, e.Errno);
+
+        using USocket l = Loopback.Listener();
+        l.TimeProvider = clock;
+        l.SetTimeout(0.05);
+        clock.Start();
+        e = await Assert.ThrowsAsync<UsocketException>(() => l.AcceptAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(Loopback.Patience), Ct));
+        Assert.Equal(Errno.ETIMEDOUT, e.Errno);
+    }
+
     // The rule asserted: a call keeps the deadline it started with; SetTimeout from another thread applies to the
     // next call. So a Recv started with no timeout is still waiting (in the kernel) well after a 50 ms timeout set
     // meanwhile would have expired, and then returns the data.
@@ -276,5 +305,27 @@ public class LongTimeoutTests
         pair.Server.SendAll("data"u8);
         Assert.Equal("data"u8.ToArray(), waiting.Result());
         Assert.True(Wire.TimeRaise(Errno.ETIMEDOUT, () => pair.Client.Recv(10)) < 1000, "the next call uses the new timeout");
+    }
+
+    /// <summary>A clock that stands still, then jumps an hour ahead at the <c>jumpAt</c>-th reading after
+    /// <see cref="Start"/> (ticks of 1 ms; its timers are real ones).</summary>
+    private sealed class JumpingClock(int jumpAt) : TimeProvider
+    {
+        private long _now = 1_000_000;
+        private int _readings = -1;
+
+        public override long TimestampFrequency => 1000;
+
+        public void Start() => Volatile.Write(ref _readings, 0);
+
+        public override long GetTimestamp()
+        {
+            if (Volatile.Read(ref _readings) >= 0 && Interlocked.Increment(ref _readings) == jumpAt)
+            {
+                Interlocked.Add(ref _now, 3_600_000);
+            }
+
+            return Interlocked.Read(ref _now);
+        }
     }
 }

@@ -93,7 +93,11 @@ internal sealed class ReadinessQueue
             }
 
             node = _primary.IsIdle ? _primary : new WaitNode(this);
-            node.Arm(deadline, clock, cancellationToken);
+            if (!node.Arm(deadline, clock, cancellationToken))
+            {
+                return new ValueTask<int>(Errno.ETIMEDOUT); // the deadline passed since the check above
+            }
+
             _waiting.Add(node);
         }
 
@@ -179,13 +183,20 @@ internal sealed class ReadinessQueue
 
         public short Version => _source.Version;
 
-        public void Arm(in Deadline deadline, TimeProvider clock, CancellationToken cancellationToken)
+        /// <summary>Arms the node for one wait; false (nothing armed, the node stays idle) when the deadline has passed.
+        /// The clock is read once, here: a wait is armed with a timer whenever it has a deadline at all.</summary>
+        public bool Arm(in Deadline deadline, TimeProvider clock, CancellationToken cancellationToken)
         {
+            long ms = deadline.RemainingMs();
+            if (ms == 0)
+            {
+                return false;
+            }
+
             _source.Reset();
             _deadline = deadline;
             _token = cancellationToken;
             Volatile.Write(ref _state, 1);
-            long ms = deadline.RemainingMs();
             if (ms > 0)
             {
                 if (_timer is null || !ReferenceEquals(_timerClock, clock))
@@ -202,6 +213,8 @@ internal sealed class ReadinessQueue
             {
                 _registration = cancellationToken.UnsafeRegister(static n => ((WaitNode)n!).OnCanceled(), this);
             }
+
+            return true;
         }
 
         public bool TryComplete(int result)
