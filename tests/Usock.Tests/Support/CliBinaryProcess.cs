@@ -37,21 +37,7 @@ public sealed class CliBinaryProcess : IDisposable
     /// <param name="args">The command line.</param>
     public static CliBinaryProcess Start(byte[]? input, TimeSpan readPause, params string[] args)
     {
-        ProcessStartInfo psi = CliSignal.StartInfo("dotnet");
-        psi.RedirectStandardInput = true;
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        psi.UseShellExecute = false;
-        psi.ArgumentList.Add(CliProcess.CommandDll);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment.Remove("NO_COLOR");
-        psi.Environment.Remove("FORCE_COLOR");
-        return new CliBinaryProcess(Process.Start(psi)!, input, readPause);
+        return new CliBinaryProcess(Process.Start(CliProcess.StartInfo(args))!, input, readPause);
     }
 
     /// <summary>What usock wrote on stderr so far.</summary>

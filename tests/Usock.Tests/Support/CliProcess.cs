@@ -50,23 +50,10 @@ public static class CliProcess
     /// <summary>Starts usock with extra environment variables (a null value removes one).</summary>
     public static Running Start(IReadOnlyDictionary<string, string?>? env, params string[] args)
     {
-        ProcessStartInfo psi = CliSignal.StartInfo("dotnet");
-        psi.RedirectStandardOutput = true;
-        psi.RedirectStandardError = true;
-        psi.RedirectStandardInput = true;
-        psi.UseShellExecute = false;
+        ProcessStartInfo psi = StartInfo(args);
         psi.StandardInputEncoding = new UTF8Encoding(false);
         psi.StandardOutputEncoding = Encoding.UTF8;
         psi.StandardErrorEncoding = Encoding.UTF8;
-        psi.ArgumentList.Add(Dll.Value);
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        psi.Environment.Remove("NO_COLOR"); // the tests decide about colour, not the machine they run on
-        psi.Environment.Remove("FORCE_COLOR");
         foreach ((string key, string? value) in env ?? new Dictionary<string, string?>())
         {
             if (value is null)
@@ -80,6 +67,30 @@ public static class CliProcess
         }
 
         return new Running(Process.Start(psi)!, string.Join(' ', args));
+    }
+
+    /// <summary>
+    /// The start of a usock process, for every launcher: the CLI under dotnet with <paramref name="args"/>, all three
+    /// streams redirected, SIGINT at its default (<see cref="CliSignal.StartInfo"/>), and colour left to the tests,
+    /// not to the machine they run on (NO_COLOR and FORCE_COLOR removed).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        ProcessStartInfo psi = CliSignal.StartInfo("dotnet");
+        psi.RedirectStandardInput = true;
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        psi.ArgumentList.Add(Dll.Value);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        psi.Environment.Remove("NO_COLOR");
+        psi.Environment.Remove("FORCE_COLOR");
+        return psi;
     }
 
     /// <summary>A usock process running in the background.</summary>
