@@ -147,124 +147,72 @@ public class CloseTests
         Assert.Contains("closed", s.ToString(), StringComparison.Ordinal);
     }
 
+    // Each call is proven waiting in the kernel (/proc/self/task/TID/syscall) before the close, never by sleeping.
     [Theory]
     [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
-    public async Task Close_FromAnotherThread_EndsABlockingRecv_WithEBADF(UsocketProfile profile)
+    public void Close_FromAnotherThread_EndsABlockingRecv_WithEBADF(UsocketProfile profile)
     {
         using Pair p = Loopback.Connected(USocket.AF_INET, profile);
         using var guard = HangGuard.For(p);
-        using var started = new ManualResetEventSlim();
-        Task<UsocketException> blocked = Task.Run(
-            () =>
-            {
-                started.Set();
-                return Assert.Throws<UsocketException>(() => p.Client.Recv(10));
-            },
-            TestContext.Current.CancellationToken);
-        Assert.True(started.Wait(TimeSpan.FromSeconds(Loopback.Patience), TestContext.Current.CancellationToken));
-        Thread.Sleep(200); // let it reach the kernel's wait
-
-        var sw = Stopwatch.StartNew();
-        p.Client.Close();
-        UsocketException e = await blocked.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-
-        Assert.Equal(Errno.EBADF, e.Errno);
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 0, 1000);
+        CloseWakes(p.Client, BlockedCall.Start("Recv", () => p.Client.Recv(10)));
     }
 
     [Theory]
     [MemberData(nameof(Loopback.Profiles), MemberType = typeof(Loopback))]
-    public async Task Close_FromAnotherThread_EndsABlockingReadLine_WithEBADF(UsocketProfile profile)
+    public void Close_FromAnotherThread_EndsABlockingReadLine_WithEBADF(UsocketProfile profile)
     {
         using Pair p = Loopback.Connected(USocket.AF_INET, profile);
         using var guard = HangGuard.For(p);
         p.Server.SendAll("partial");
-        Task<UsocketException> blocked = Task.Run(
-            () => Assert.Throws<UsocketException>(() => p.Client.ReadLine()),
-            TestContext.Current.CancellationToken);
-        Thread.Sleep(300);
-
-        var sw = Stopwatch.StartNew();
-        p.Client.Close();
-        UsocketException e = await blocked.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-
-        Assert.Equal(Errno.EBADF, e.Errno);
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 0, 1000);
+        CloseWakes(p.Client, BlockedCall.Start("ReadLine", () => p.Client.ReadLine()));
     }
 
     [Theory]
     [MemberData(nameof(Loopback.Families), MemberType = typeof(Loopback))]
-    public async Task Close_FromAnotherThread_EndsABlockingAccept_WithEBADF(int af)
+    public void Close_FromAnotherThread_EndsABlockingAccept_WithEBADF(int af)
     {
         using USocket l = Loopback.Listener(af);
         using var guard = new HangGuard(Loopback.Patience, l);
-        Task<UsocketException> blocked = Task.Run(
-            () => Assert.Throws<UsocketException>(() => l.Accept()),
-            TestContext.Current.CancellationToken);
-        Thread.Sleep(200);
-
-        var sw = Stopwatch.StartNew();
-        l.Close();
-        UsocketException e = await blocked.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-
-        Assert.Equal(Errno.EBADF, e.Errno);
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 0, 1000);
+        CloseWakes(l, BlockedCall.Start("Accept", () => l.Accept()));
     }
 
     [Fact]
-    public async Task Close_FromAnotherThread_EndsABlockingSendAll_WithEBADF()
+    public void Close_FromAnotherThread_EndsABlockingSendAll_WithEBADF()
     {
         using Pair p = Loopback.Connected();
         using var guard = HangGuard.For(p);
-        var data = new byte[256 * 1024 * 1024]; // far more than the buffers hold: the peer does not read
-        Task<UsocketException> blocked = Task.Run(
-            () => Assert.Throws<UsocketException>(() => p.Client.SendAll(data)),
-            TestContext.Current.CancellationToken);
-        Thread.Sleep(300);
-
-        var sw = Stopwatch.StartNew();
-        p.Client.Close();
-        UsocketException e = await blocked.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-
-        Assert.Equal(Errno.EBADF, e.Errno);
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 0, 1000);
+        Buffers.Fix(p.Client);
+        Buffers.Fix(p.Server);
+        var data = new byte[Buffers.MoreThanFits]; // far more than the fixed buffers hold: the peer does not read
+        CloseWakes(p.Client, BlockedCall.Start("SendAll", () => p.Client.SendAll(data)));
     }
 
     [Fact]
-    public async Task Close_FromAnotherThread_EndsATimeoutRecv_WithEBADF()
+    public void Close_FromAnotherThread_EndsATimeoutRecv_WithEBADF()
     {
         using Pair p = Loopback.Connected();
         using var guard = HangGuard.For(p);
         p.Client.SetTimeout(Loopback.Patience);
-        Task<UsocketException> blocked = Task.Run(
-            () => Assert.Throws<UsocketException>(() => p.Client.Recv(10)),
-            TestContext.Current.CancellationToken);
-        Thread.Sleep(200);
-
-        var sw = Stopwatch.StartNew();
-        p.Client.Close();
-        UsocketException e = await blocked.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-
-        Assert.Equal(Errno.EBADF, e.Errno);
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 0, 1000);
+        CloseWakes(p.Client, BlockedCall.Start("Recv", () => p.Client.Recv(10)));
     }
 
     [Fact]
-    public async Task Close_FromAnotherThread_EndsABlockingUdpRecvFrom_WithEBADF()
+    public void Close_FromAnotherThread_EndsABlockingUdpRecvFrom_WithEBADF()
     {
         using var u = new USocket(USocket.AF_INET, USocket.SOCK_DGRAM);
         using var guard = new HangGuard(Loopback.Patience, u);
         u.Bind(("127.0.0.1", 0));
-        Task<UsocketException> blocked = Task.Run(
-            () => Assert.Throws<UsocketException>(() => u.RecvFrom(10)),
-            TestContext.Current.CancellationToken);
-        Thread.Sleep(200);
+        CloseWakes(u, BlockedCall.Start("RecvFrom", () => u.RecvFrom(10)));
+    }
 
-        var sw = Stopwatch.StartNew();
-        u.Close();
-        UsocketException e = await blocked.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-
+    private static void CloseWakes(USocket s, BlockedCall call)
+    {
+        Blocked.SkipUnlessSupported();
+        Blocked.On(call, s);
+        long t0 = Stopwatch.GetTimestamp();
+        s.Close();
+        var e = Assert.IsType<UsocketException>(call.Raised(5));
         Assert.Equal(Errno.EBADF, e.Errno);
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 0, 1000);
+        Assert.InRange(call.MillisecondsSince(t0), 0, 1000);
     }
 }

@@ -57,22 +57,11 @@ public class CloseWakeTests
                 {
                     using Pair pair = Loopback.Connected(af);
                     using var guard = HangGuard.For(pair);
-                    long filled = FillWithSequence(pair.Client);
-                    byte[] more = Wire.Seq(1024 * 1024, (int)(filled % 251));
+                    long filled = Buffers.Fill(pair.Client, pair.Server); // stays full: no room opens before the close
+                    byte[] more = Wire.Seq(Buffers.MoreThanFits, (int)(filled % 251));
                     BlockedCall call = member == "Send"
                         ? BlockedCall.Start(member, () => pair.Client.Send(more))
                         : BlockedCall.Start(member, () => pair.Client.SendAll(more));
-                    for (int attempt = 0; member == "Send" && attempt < 20 && !Blocked.BlocksOrEnds(call, pair.Client); attempt++)
-                    {
-                        // The receiver's window grew (autotuning) and the send took a part and returned, as send() does:
-                        // count that part, fill again, and ask once more, until a send really waits.
-                        filled += (int)call.Returned!;
-                        filled += FillWithSequence(pair.Client, filled);
-                        more = Wire.Seq(1024 * 1024, (int)(filled % 251));
-                        byte[] next = more;
-                        call = BlockedCall.Start(member, () => pair.Client.Send(next));
-                    }
-
                     WakeByClose(pair.Client, call);
                     byte[] got = ReadToEnd(pair.Server);
                     Assert.True(got.Length >= filled, $"the peer got {got.Length} bytes of the {filled} queued before the close");
@@ -132,27 +121,11 @@ public class CloseWakeTests
                 {
                     using Pair pair = Loopback.Connected(af);
                     using var guard = HangGuard.For(pair);
-                    long filled = FillWithSequence(pair.Client);
-                    byte[] more = Wire.Seq(1024 * 1024, (int)(filled % 251));
+                    long filled = Buffers.Fill(pair.Client, pair.Server); // stays full: no room opens before the close
+                    byte[] more = Wire.Seq(Buffers.MoreThanFits, (int)(filled % 251));
                     Task call = member == "SendAsync"
                         ? pair.Client.SendAsync(more, Ct).AsTask()
                         : pair.Client.SendAllAsync(more, Ct).AsTask();
-                    for (int attempt = 0; member == "SendAsync" && attempt < 20; attempt++)
-                    {
-                        // The receiver's window may still grow (autotuning), letting a send take a part and return, as
-                        // send() does: count that part, fill again, and ask once more, until a send really waits.
-                        await Task.Yield();
-                        if (!call.IsCompleted)
-                        {
-                            break;
-                        }
-
-                        filled += await (Task<int>)call;
-                        filled += FillWithSequence(pair.Client, filled);
-                        more = Wire.Seq(1024 * 1024, (int)(filled % 251));
-                        call = pair.Client.SendAsync(more, Ct).AsTask();
-                    }
-
                     await WakeByCloseAsync(pair.Client, call);
                     byte[] got = ReadToEnd(pair.Server);
                     Assert.True(got.Length >= filled, $"the peer got {got.Length} bytes of the {filled} queued before the close");
@@ -181,38 +154,6 @@ public class CloseWakeTests
                     return;
                 }
         }
-    }
-
-    /// <summary>Fills both buffers with <see cref="Wire.Seq"/> bytes until a send would block; returns how many were queued.</summary>
-    internal static long FillWithSequence(USocket s, long start = 0)
-    {
-        s.SetBlocking(false);
-        long total = 0;
-        for (int round = 0; round < 20; round++)
-        {
-            long before = total;
-            while (true)
-            {
-                try
-                {
-                    total += s.Send(Wire.Seq(64 * 1024, (int)((start + total) % 251)));
-                }
-                catch (UsocketException e) when (e.Errno == Errno.EAGAIN)
-                {
-                    break;
-                }
-            }
-
-            if (round > 0 && total == before)
-            {
-                break; // a whole round found no room: the buffers are full and stay so
-            }
-
-            Thread.Sleep(30); // let the kernel settle the windows (autotuning grows them), then top up what opened
-        }
-
-        s.SetBlocking(true);
-        return total;
     }
 
     /// <summary>Reads until end of stream (a 0-byte read); a reset (104) fails the test through its exception.</summary>

@@ -156,7 +156,7 @@ public class FaultTests(ITestOutputHelper output)
                 bool sending = call is "Send" or "SendAll" or "Write";
                 if (sending)
                 {
-                    Loopback.FillUntilBlocked(us);
+                    Buffers.Fill(us, peer);
                 }
                 else if (call != "Recv" && call != "RecvInto")
                 {
@@ -812,7 +812,7 @@ public class FaultTests(ITestOutputHelper output)
         bool sending = call is "Send" or "SendAll" or "Write" or "MakeFileWrite";
         if (sending)
         {
-            Loopback.FillUntilBlocked(p.Client);
+            Buffers.Fill(p.Client, p.Server);
         }
 
         p.Client.SetTimeout(t);

@@ -96,7 +96,7 @@ public class GetSocketStaTests
     public void ShutdownWithUnsentData_IsFinWait1()
     {
         using Pair p = Loopback.Connected();
-        Loopback.FillUntilBlocked(p.Client);
+        Buffers.Fill(p.Client, p.Server);
         p.Client.Shutdown(USocket.SHUT_WR);
         Assert.Equal((int)TcpState.FinWait1, p.Client.GetSocketSta());
     }
@@ -107,7 +107,7 @@ public class GetSocketStaTests
         using Pair p = Loopback.Connected();
         p.Server.Shutdown(USocket.SHUT_WR);
         Assert.True(Loopback.Eventually(() => p.Client.GetSocketSta() == (int)TcpState.CloseWait));
-        Loopback.FillUntilBlocked(p.Client);
+        Buffers.Fill(p.Client, p.Server);
         p.Client.Shutdown(USocket.SHUT_WR);
         Assert.Equal((int)TcpState.LastAck, p.Client.GetSocketSta());
     }
@@ -119,8 +119,8 @@ public class GetSocketStaTests
         // queue, the server's data and FIN arrive while the client's own FIN is still queued: a
         // simultaneous close, CLOSING.
         using Pair p = Loopback.Connected();
-        Loopback.FillUntilBlocked(p.Client);
-        Loopback.FillUntilBlocked(p.Server);
+        Buffers.Fill(p.Client, p.Server);
+        Buffers.Fill(p.Server, p.Client);
         p.Client.Shutdown(USocket.SHUT_WR);
         p.Server.Shutdown(USocket.SHUT_WR);
         Assert.Equal((int)TcpState.FinWait1, p.Client.GetSocketSta());

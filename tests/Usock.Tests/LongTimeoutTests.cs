@@ -137,9 +137,9 @@ public class LongTimeoutTests
         }
 
         // Send: the buffers are full; the waiting SendAll completes once the peer reads.
-        long filled = CloseWakeTests.FillWithSequence(pair.Client);
+        long filled = Buffers.Fill(pair.Client, pair.Server);
         pair.Client.SetTimeout(timeout);
-        byte[] more = Wire.Seq(256 * 1024, (int)(filled % 251));
+        byte[] more = Wire.Seq(Buffers.MoreThanFits, (int)(filled % 251));
         var sending = BlockedCall.Start("SendAll", () => pair.Client.SendAll(more));
         Blocked.On(sending, pair.Client);
         Assert.Equal(filled + more.Length, Wire.ReadExactly(pair.Server, (int)(filled + more.Length)).Length);
@@ -213,9 +213,9 @@ public class LongTimeoutTests
         c.Connect(l.GetSockName());
         (await accept.WaitAsync(TimeSpan.FromSeconds(Loopback.Patience), Ct)).Conn.Close();
 
-        long filled = CloseWakeTests.FillWithSequence(pair.Client);
+        long filled = Buffers.Fill(pair.Client, pair.Server);
         pair.Client.SetTimeout(timeout);
-        byte[] more = Wire.Seq(256 * 1024, (int)(filled % 251));
+        byte[] more = Wire.Seq(Buffers.MoreThanFits, (int)(filled % 251));
         Task sending = pair.Client.SendAllAsync(more, Ct).AsTask();
         await Task.Yield();
         Assert.False(sending.IsCompleted, "SendAllAsync ended with the buffers full");

@@ -143,7 +143,7 @@ public class SendAllTests
 
         Loopback.Raises(Errno.EAGAIN, () => p.Client.SendAll(new byte[64 * 1024 * 1024]));
 
-        Loopback.FillUntilBlocked(p.Client);
+        Buffers.Fill(p.Client, p.Server);
         var e = Loopback.Raises(Errno.EAGAIN, () => p.Client.SendAll("x"));
         Assert.Equal("EAGAIN", e.ErrnoName);
     }

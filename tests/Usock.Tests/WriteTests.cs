@@ -45,7 +45,7 @@ public class WriteTests
     public void Write_NonBlockingFullPeer_ReturnsNullOrPartial_NeverThrows(int af)
     {
         using Pair p = Loopback.Connected(af);
-        Loopback.FillUntilBlocked(p.Client);
+        Buffers.Fill(p.Client, p.Server);
         p.Client.SetBlocking(false);
         var chunk = new byte[256 * 1024];
 
@@ -105,7 +105,7 @@ public class WriteTests
     {
         using Pair p = Loopback.Connected(af);
         using var guard = HangGuard.For(p);
-        Loopback.FillUntilBlocked(p.Client);
+        Buffers.Fill(p.Client, p.Server);
         p.Client.SetTimeout(0.2);
 
         Loopback.Raises(Errno.ETIMEDOUT, () => p.Client.Write(new byte[256 * 1024]));

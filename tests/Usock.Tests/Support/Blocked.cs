@@ -127,33 +127,6 @@ public static class Blocked
     /// </summary>
     public static void On(BlockedCall call, USocket s, double seconds = 5) => OnFd(call, Fd(s), seconds);
 
-    /// <summary>
-    /// As <see cref="On"/>, but a call that ends first is an answer, not a failure: true once it is seen blocked,
-    /// false if it ended (a send that found room after all). Fails if it neither ends nor blocks in time.
-    /// </summary>
-    public static bool BlocksOrEnds(BlockedCall call, USocket s, double seconds = 5)
-    {
-        var sw = Stopwatch.StartNew();
-        int fd = Fd(s);
-        while (sw.Elapsed.TotalSeconds < seconds)
-        {
-            if (call.Task.IsCompleted)
-            {
-                return false;
-            }
-
-            if (WaitsOn(Syscall(call.Tid) ?? "gone", fd))
-            {
-                return true;
-            }
-
-            Thread.Yield();
-        }
-
-        Assert.Fail($"{call.Name} (tid {call.Tid}) neither ended nor blocked on fd {fd}");
-        return false;
-    }
-
     /// <summary>As <see cref="On"/>, for a descriptor number.</summary>
     public static void OnFd(BlockedCall call, int fd, double seconds = 5)
     {

@@ -110,29 +110,6 @@ public static class Loopback
         return e;
     }
 
-    /// <summary>Fills the peer's receive buffer and our send buffer until a non-blocking send would block.</summary>
-    public static long FillUntilBlocked(USocket s)
-    {
-        double? before = s.Timeout;
-        s.SetBlocking(false);
-        var chunk = new byte[64 * 1024];
-        long total = 0;
-        while (true)
-        {
-            try
-            {
-                total += s.Send(chunk);
-            }
-            catch (UsocketException e) when (e.Errno == Errno.EAGAIN)
-            {
-                break;
-            }
-        }
-
-        s.SetTimeout(before);
-        return total;
-    }
-
     /// <summary>A raw .NET socket accepted from a Usock listener's address, for peers that need options Usock lacks.</summary>
     public static Socket RawClient((string Host, int Port) address)
     {
