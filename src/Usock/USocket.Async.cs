@@ -64,7 +64,7 @@ public sealed partial class USocket
         IPEndPoint ep;
         try
         {
-            ep = await ToEndPointAsync(address, nameof(address), cancellationToken).ConfigureAwait(false);
+            ep = await ToEndPointAsync(address, nameof(address), deadline, cancellationToken).ConfigureAwait(false);
         }
         catch (UsocketException)
         {

@@ -110,38 +110,26 @@ public sealed partial class USocket
             return ep;
         }
 
-        ResolveStatus status;
-        IPAddress[] found;
-        long ms = deadline.RemainingMs();
-        if (ms == 0 && !deadline.IsNonBlocking)
-        {
-            throw Error(Errno.ETIMEDOUT, $"the timeout passed before '{address.Host}' was resolved");
-        }
-
-        if (ms <= 0)
+        if (deadline.RemainingMs() < 0 || deadline.IsNonBlocking)
         {
             // No time limit (blocking), or non-blocking: a lookup cannot be made non-blocking; the device blocks too.
-            status = Resolver.Resolve(address.Host, _core.Family, out found);
-        }
-        else
-        {
-            // The lookup is part of the call: it takes from the same deadline, so a slow DNS answer cannot outlive it.
-            using var limit = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(ms, uint.MaxValue - 1)), _core.Clock);
-            try
-            {
-                (status, found) = Resolver.ResolveAsync(address.Host, _core.Family, limit.Token).AsTask().GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-                throw Error(Errno.ETIMEDOUT, $"resolving '{address.Host}' took longer than the timeout");
-            }
+            ResolveStatus status = Resolver.Resolve(address.Host, _core.Family, out IPAddress[] found);
+            return Resolved(address, status, found);
         }
 
-        return status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
+        try
+        {
+            (ResolveStatus status, IPAddress[] found) = LookUp(address.Host, deadline, CancellationToken.None).GetAwaiter().GetResult();
+            return Resolved(address, status, found);
+        }
+        catch (TimeoutException)
+        {
+            throw LookupTimedOut(address.Host);
+        }
     }
 
     /// <summary>As <see cref="ToEndPoint"/>, with the lookup (if one is needed) not blocking the caller.</summary>
-    private async ValueTask<IPEndPoint> ToEndPointAsync((string Host, int Port) address, string paramName, CancellationToken cancellationToken)
+    private async ValueTask<IPEndPoint> ToEndPointAsync((string Host, int Port) address, string paramName, Deadline deadline, CancellationToken cancellationToken)
     {
         IPEndPoint? ep = LiteralEndPoint(address, allowNames: true, paramName);
         if (ep is not null)
@@ -149,9 +137,39 @@ public sealed partial class USocket
             return ep;
         }
 
-        (ResolveStatus status, IPAddress[] found) = await Resolver.ResolveAsync(address.Host, _core.Family, cancellationToken).ConfigureAwait(false);
-        return status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
+        try
+        {
+            (ResolveStatus status, IPAddress[] found) = await LookUp(address.Host, deadline, cancellationToken).ConfigureAwait(false);
+            return Resolved(address, status, found);
+        }
+        catch (TimeoutException)
+        {
+            throw LookupTimedOut(address.Host);
+        }
     }
+
+    /// <summary>
+    /// The lookup of a call, within the call's deadline on the socket's clock (a <see cref="TimeoutException"/> when it
+    /// passes). The system's resolver cannot be stopped once its query is out (glibc's <c>gai_cancel</c> only withdraws
+    /// a query not yet started), so the call stops waiting at the deadline and the lookup ends by itself, unwatched.
+    /// </summary>
+    private Task<(ResolveStatus Status, IPAddress[] Addresses)> LookUp(string host, in Deadline deadline, CancellationToken cancellationToken)
+    {
+        long ms = deadline.RemainingMs();
+        if (ms == 0 && !deadline.IsNonBlocking)
+        {
+            throw LookupTimedOut(host, before: true);
+        }
+
+        Task<(ResolveStatus, IPAddress[])> lookup = Resolver.ResolveAsync(host, _core.Family, cancellationToken).AsTask();
+        return ms < 0 ? lookup : lookup.WaitAsync(TimeSpan.FromMilliseconds(Math.Min(ms, uint.MaxValue - 1)), _core.Clock, cancellationToken);
+    }
+
+    private IPEndPoint Resolved((string Host, int Port) address, ResolveStatus status, IPAddress[] found) =>
+        status == ResolveStatus.Ok ? new IPEndPoint(found[0], address.Port) : throw LookupError(status, Profile, address.Host);
+
+    private UsocketException LookupTimedOut(string host, bool before = false) =>
+        Error(Errno.ETIMEDOUT, before ? $"the timeout passed before '{host}' was resolved" : $"resolving '{host}' took longer than the timeout");
 
     /// <summary>
     /// Checks an address tuple and returns its endpoint when no lookup is needed (<c>""</c> is the wildcard, literals

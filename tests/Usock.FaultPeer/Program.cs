@@ -13,6 +13,9 @@ namespace Usock.FaultPeer;
 /// send and of one more (a SIGPIPE would kill the process instead: the test checks that it exited 0).</item>
 /// <item><c>unprivileged</c>: gives up root (uid and gid 65534), then prints the errno of a raw socket (EPERM) and of
 /// a bind to port 80 (EACCES).</item>
+/// <item><c>lookup NAME SECONDS</c>: a <c>Connect</c> and then a <c>ConnectAsync</c> to NAME:80 with that timeout, each
+/// printing the errno it raised and the milliseconds it took (run inside a network namespace whose DNS server never
+/// answers: the lookup must end at the call's deadline).</item>
 /// <item><c>hold HOST PORT</c>: connects, prints <c>connected</c>, reads nothing and waits to be killed (it exits by
 /// itself after two minutes, so it never outlives a test that died).</item>
 /// </list>
@@ -29,6 +32,7 @@ internal static unsafe partial class Program
             {
                 ["emfile"] => Emfile(),
                 ["unprivileged"] => Unprivileged(),
+                ["lookup", string name, string seconds] => Lookup(name, double.Parse(seconds, CultureInfo.InvariantCulture)),
                 ["hold", string host, string port] => Hold(host, int.Parse(port, CultureInfo.InvariantCulture)),
                 ["sendpeer", string host, string port] => SendPeer(host, int.Parse(port, CultureInfo.InvariantCulture)),
                 _ => Usage(),
@@ -43,8 +47,39 @@ internal static unsafe partial class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: Usock.FaultPeer emfile | unprivileged | hold HOST PORT | sendpeer HOST PORT");
+        Console.Error.WriteLine("usage: Usock.FaultPeer emfile | unprivileged | lookup NAME SECONDS | hold HOST PORT | sendpeer HOST PORT");
         return 2;
+    }
+
+    private static int Lookup(string name, double seconds)
+    {
+        foreach (string how in new[] { "sync", "async" })
+        {
+            using var s = new USocket();
+            s.SetTimeout(seconds);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            int errno = 0;
+            try
+            {
+                if (how == "sync")
+                {
+                    s.Connect((name, 80));
+                }
+                else
+                {
+                    s.ConnectAsync((name, 80)).AsTask().GetAwaiter().GetResult();
+                }
+            }
+            catch (UsocketException e)
+            {
+                errno = e.Errno;
+            }
+
+            Console.WriteLine($"{how}_errno={errno}");
+            Console.WriteLine($"{how}_ms={(long)System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds}");
+        }
+
+        return 0;
     }
 
     private static int Unprivileged()

@@ -43,6 +43,9 @@ public sealed class PeerProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>The child's assembly, for starting it by other means (inside a network namespace).</summary>
+    public static string DllPath => Dll.Value;
+
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the child with <paramref name="args"/>.</summary>
