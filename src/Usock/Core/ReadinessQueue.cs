@@ -99,6 +99,10 @@ internal sealed class ReadinessQueue
             }
 
             _waiting.Add(node);
+
+            // Registered only once the node is waiting: a token cancelled since the check above runs the callback
+            // inline, here, and it must find the node to complete (the lock is re-entered on this thread).
+            node.WatchCancellation(cancellationToken);
         }
 
         return new ValueTask<int>(node, node.Version);
@@ -184,7 +188,8 @@ internal sealed class ReadinessQueue
         public short Version => _source.Version;
 
         /// <summary>Arms the node for one wait; false (nothing armed, the node stays idle) when the deadline has passed.
-        /// The clock is read once, here: a wait is armed with a timer whenever it has a deadline at all.</summary>
+        /// The clock is read once, here: a wait is armed with a timer whenever it has a deadline at all. The caller then
+        /// adds the node to the waiters and only then <see cref="WatchCancellation"/>.</summary>
         public bool Arm(in Deadline deadline, TimeProvider clock, CancellationToken cancellationToken)
         {
             long ms = deadline.RemainingMs();
@@ -209,12 +214,16 @@ internal sealed class ReadinessQueue
                 _timer.Change(TimeSpan.FromMilliseconds(Math.Min(ms, MaxTimerMs)), Timeout.InfiniteTimeSpan);
             }
 
+            return true;
+        }
+
+        /// <summary>Ends the wait with <see cref="Canceled"/> when the token is cancelled (at once, if it already is).</summary>
+        public void WatchCancellation(CancellationToken cancellationToken)
+        {
             if (cancellationToken.CanBeCanceled)
             {
                 _registration = cancellationToken.UnsafeRegister(static n => ((WaitNode)n!).OnCanceled(), this);
             }
-
-            return true;
         }
 
         public bool TryComplete(int result)
