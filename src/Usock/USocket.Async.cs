@@ -325,7 +325,6 @@ public sealed partial class USocket
     {
         RenewIfFailed();
         int e = _core.MakeNonBlocking();
-        int sequence = _core.WriteReady.Sequence;
         if (e == 0)
         {
             e = _core.StartConnect(ep);
@@ -344,7 +343,7 @@ public sealed partial class USocket
         }
 
         // A cancelled or timed-out wait leaves the connect going in the kernel, as after a synchronous timeout.
-        int result = await _core.FinishConnectAsync(sequence, deadline, cancellationToken).ConfigureAwait(false);
+        int result = await _core.FinishConnectAsync(deadline, cancellationToken).ConfigureAwait(false);
         if (result != 0)
         {
             throw AsyncError(result, cancellationToken);

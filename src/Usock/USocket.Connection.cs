@@ -179,16 +179,10 @@ public sealed partial class USocket
             throw Error(e);
         }
 
-        int waited = _core.Wait(SelectMode.SelectWrite, deadline);
-        if (waited != 0)
-        {
-            throw Error(waited == Errno.EAGAIN ? Errno.EINPROGRESS : waited);
-        }
-
-        int result = _core.FinishConnect();
+        int result = _core.FinishConnect(deadline);
         if (result != 0)
         {
-            throw Error(result);
+            throw Error(result == Errno.EAGAIN ? Errno.EINPROGRESS : result);
         }
     }
 

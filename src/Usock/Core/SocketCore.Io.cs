@@ -1,155 +1,39 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Usock.Platform;
 
 namespace Usock.Core;
 
 /// <summary>
-/// The synchronous primitives: <i>try, then wait</i>. Each tries the call; if it would block, waits for readiness in
-/// the kernel for what is left of the caller's deadline (EAGAIN when non-blocking, ETIMEDOUT when past) and tries
-/// again. A call woken by <see cref="Close"/> reads as EBADF, whatever the OS said.
+/// The core's operations, each one attempt (SocketCore.Attempts.cs) run by the synchronous or the async driver
+/// (SocketCore.Drivers.cs). Results are an errno (0: done) with the count; the async ones end with
+/// <see cref="ReadinessQueue.Canceled"/> when the caller's token was cancelled. A wait that completes synchronously
+/// costs nothing, and one that waits allocates nothing (pooled state machines, a reused wait node and timer).
 /// </summary>
 internal sealed partial class SocketCore
 {
     /// <summary>One receive: 0 with <paramref name="n"/> ≥ 0 bytes (0: end of stream), or an errno.</summary>
     public int Receive(Span<byte> buffer, in Deadline deadline, out int n)
     {
-        while (true)
-        {
-            if (!TryEnter(out Socket s))
-            {
-                n = 0;
-                return Errno.EBADF;
-            }
-
-            int e;
-            try
-            {
-                if (_readShut && !IsStream && NothingQueued(s))
-                {
-                    n = 0;
-                    return 0;
-                }
-
-                e = SocketPal.Receive(s, buffer, dontWait: false, out n);
-            }
-            finally
-            {
-                Exit();
-            }
-
-            if (e == 0)
-            {
-                // Close on another thread wakes a blocked receive by shutting the socket down: not an end of stream.
-                return n == 0 && !buffer.IsEmpty && IsClosed ? Errno.EBADF : 0;
-            }
-
-            if (e != Errno.EAGAIN)
-            {
-                return IsClosed ? Errno.EBADF : e;
-            }
-
-            if (_readShut)
-            {
-                return 0; // this side shut receiving down: nothing more will come (never wait, never spin)
-            }
-
-            int ready = Wait(SelectMode.SelectRead, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
+        var op = new ReceiveSpan(buffer);
+        return Drive<ReceiveSpan, int>(ref op, deadline, out n);
     }
 
     /// <summary>One send: 0 with <paramref name="n"/> &gt; 0 bytes sent, or an errno.</summary>
     public int Send(ReadOnlySpan<byte> data, in Deadline deadline, out int n)
     {
-        while (true)
-        {
-            if (!TryEnter(out Socket s))
-            {
-                n = 0;
-                return Errno.EBADF;
-            }
-
-            int e;
-            try
-            {
-                e = SocketPal.Send(s, data, dontWait: false, out n);
-            }
-            finally
-            {
-                Exit();
-            }
-
-            if (e == 0 && (n > 0 || data.IsEmpty))
-            {
-                return 0;
-            }
-
-            if (e != 0 && e != Errno.EAGAIN)
-            {
-                return IsClosed ? Errno.EBADF : e;
-            }
-
-            int ready = Wait(SelectMode.SelectWrite, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
+        var op = new SendSpan(data);
+        return Drive<SendSpan, int>(ref op, deadline, out n);
     }
 
     /// <summary>One datagram and its sender (a native sockaddr in <paramref name="address"/>); 0 or an errno.</summary>
     public int ReceiveFrom(Span<byte> buffer, Span<byte> address, in Deadline deadline, out int n, out int addressLength)
     {
-        while (true)
-        {
-            if (!TryEnter(out Socket s))
-            {
-                n = addressLength = 0;
-                return Errno.EBADF;
-            }
-
-            int e;
-            try
-            {
-                if (_readShut && NothingQueued(s))
-                {
-                    n = addressLength = 0; // see below: never ask .NET to wait, it would spin on the "readable" socket
-                    return 0;
-                }
-
-                e = SocketPal.ReceiveFrom(s, buffer, dontWait: false, address, out n, out addressLength);
-            }
-            finally
-            {
-                Exit();
-            }
-
-            if (e == 0)
-            {
-                return IsClosed ? Errno.EBADF : 0;
-            }
-
-            if (e != Errno.EAGAIN)
-            {
-                return IsClosed ? Errno.EBADF : e;
-            }
-
-            if (_readShut)
-            {
-                n = addressLength = 0; // what Linux's blocking recvfrom answers after SHUT_RD: an empty datagram, no sender
-                return 0;
-            }
-
-            int ready = Wait(SelectMode.SelectRead, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
+        var op = new ReceiveFromSpan(buffer, address);
+        int e = Drive<ReceiveFromSpan, (int, int)>(ref op, deadline, out (int Count, int AddressLength) got);
+        (n, addressLength) = e == 0 ? got : (0, 0);
+        return e;
     }
 
     /// <summary>One datagram to <paramref name="to"/>; binds an unbound socket first, once, whatever the threads.</summary>
@@ -162,205 +46,48 @@ internal sealed partial class SocketCore
             return bound;
         }
 
-        while (true)
-        {
-            if (!TryEnter(out Socket s))
-            {
-                return Errno.EBADF;
-            }
-
-            int e;
-            try
-            {
-                e = SocketPal.SendTo(s, data, dontWait: false, to, out n);
-            }
-            finally
-            {
-                Exit();
-            }
-
-            if (e == 0)
-            {
-                return 0;
-            }
-
-            if (e != Errno.EAGAIN)
-            {
-                return IsClosed ? Errno.EBADF : e;
-            }
-
-            int ready = Wait(SelectMode.SelectWrite, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
+        var op = new SendToSpan(data, to);
+        return Drive<SendToSpan, int>(ref op, deadline, out n);
     }
 
     /// <summary>Accepts one connection within the deadline.</summary>
     public int Accept(in Deadline deadline, out Socket? accepted)
     {
-        while (true)
-        {
-            if (!TryEnter(out Socket s))
-            {
-                accepted = null;
-                return Errno.EBADF;
-            }
-
-            int e;
-            try
-            {
-                e = SocketPal.Accept(s, out accepted);
-            }
-            finally
-            {
-                Exit();
-            }
-
-            if (e == 0)
-            {
-                if (IsClosed)
-                {
-                    accepted!.Dispose();
-                    accepted = null;
-                    return Errno.EBADF;
-                }
-
-                return 0;
-            }
-
-            if (e != Errno.EAGAIN)
-            {
-                return IsClosed ? Errno.EBADF : e;
-            }
-
-            int ready = Wait(SelectMode.SelectRead, deadline);
-            if (ready != 0)
-            {
-                return ready;
-            }
-        }
+        var op = default(AcceptOne);
+        return Drive<AcceptOne, Socket?>(ref op, deadline, out accepted);
     }
 
-    /// <summary>Starts a connect: 0 when connected at once, EINPROGRESS when it goes on, or the failure.</summary>
-    public int StartConnect(IPEndPoint ep)
-    {
-        if (!TryEnter(out Socket s))
-        {
-            return Errno.EBADF;
-        }
-
-        try
-        {
-            ConnectStarting();
-            Remote = ep;
-            int e = SocketPal.Connect(s, ep);
-            return IsClosed ? Errno.EBADF : e;
-        }
-        finally
-        {
-            Exit();
-        }
-    }
-
-    /// <summary>A connect in progress: 0 once connected, EALREADY while still going, the failure's errno otherwise.</summary>
-    public int FinishConnect()
-    {
-        if (!TryEnter(out Socket s))
-        {
-            return Errno.EBADF;
-        }
-
-        try
-        {
-            int e = SocketPal.Poll(s, 0, SelectMode.SelectWrite, out bool ready);
-            if (e != 0)
-            {
-                return e;
-            }
-
-            if (!ready)
-            {
-                return Errno.EALREADY;
-            }
-
-            int pending = SocketPal.TakePendingError(s);
-            if (pending == 0)
-            {
-                Connected(Remote!);
-                return 0;
-            }
-
-            ConnectFailed();
-            return pending;
-        }
-        finally
-        {
-            Exit();
-        }
-    }
-
-    /// <summary>
-    /// Waits until the socket is ready for <paramref name="mode"/>, within the call's one deadline: 0 when ready, EAGAIN
-    /// when non-blocking, ETIMEDOUT when the deadline passes, EBADF when closed meanwhile, or the errno of a failed wait.
-    /// </summary>
-    public int Wait(SelectMode mode, in Deadline deadline)
+    /// <summary>Waits within the deadline for a connect <see cref="StartConnect"/> left in progress: 0 once connected,
+    /// or an errno. Non-blocking, EAGAIN without a look: <see cref="StartConnect"/> was the attempt, and the device
+    /// reports every non-blocking connect as in progress.</summary>
+    public int FinishConnect(in Deadline deadline)
     {
         if (deadline.IsNonBlocking)
         {
             return Errno.EAGAIN;
         }
 
-        while (true)
-        {
-            int ms = deadline.NextWaitMs();
-            if (ms == 0)
-            {
-                return Errno.ETIMEDOUT;
-            }
-
-            int e = PollOnce(mode, ms, out bool ready);
-            if (e != 0 || ready)
-            {
-                return e;
-            }
-        }
+        var op = default(ConnectDone);
+        return Drive<ConnectDone, bool>(ref op, deadline, out _);
     }
 
-    /// <summary>One kernel wait of at most <paramref name="timeoutMs"/> (-1: forever).</summary>
-    public int PollOnce(SelectMode mode, int timeoutMs, out bool ready)
+    public ValueTask<(int Errno, int Count)> ReceiveAsync(Memory<byte> buffer, Deadline deadline, CancellationToken cancellationToken) =>
+        DriveAsync<ReceiveMemory, int>(new ReceiveMemory(buffer), deadline, cancellationToken);
+
+    public ValueTask<(int Errno, int Count)> SendAsync(ReadOnlyMemory<byte> data, Deadline deadline, CancellationToken cancellationToken) =>
+        DriveAsync<SendMemory, int>(new SendMemory(data), deadline, cancellationToken);
+
+    /// <summary>Accepts one connection; the listener's descriptor is made non-blocking first (accept has no flag for it).</summary>
+    public ValueTask<(int Errno, Socket? Accepted)> AcceptAsync(Deadline deadline, CancellationToken cancellationToken)
     {
-        ready = false;
-        if (!TryEnter(out Socket s))
-        {
-            return Errno.EBADF;
-        }
-
-        try
-        {
-            int e = SocketPal.Poll(s, timeoutMs, mode, out ready);
-            return IsClosed ? Errno.EBADF : e;
-        }
-        finally
-        {
-            Exit();
-        }
+        int e = MakeNonBlocking();
+        return e != 0 ? new((e, null)) : DriveAsync<AcceptOne, Socket?>(default, deadline, cancellationToken);
     }
 
-    // After SHUT_RD a datagram socket reads as readable forever: only the kernel's queue tells whether a datagram is
-    // really there (a would-be wait is the end of data, as Linux's blocking recvfrom answers).
-    private static bool NothingQueued(Socket s)
-    {
-        try
-        {
-            return s.Available == 0;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            return false; // let the receive report it
-        }
-    }
+    /// <summary>Waits for a connect started with <see cref="StartConnect"/> to finish: 0 when connected, or an errno.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<int> FinishConnectAsync(Deadline deadline, CancellationToken cancellationToken) =>
+        (await DriveAsync<ConnectDone, bool>(default, deadline, cancellationToken).ConfigureAwait(false)).Errno;
 
     public int GetLocalEndPoint(out IPEndPoint? endPoint)
     {
