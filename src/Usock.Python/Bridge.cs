@@ -173,13 +173,16 @@ public static class Bridge
         return socket.Timeout ?? -1;
     }
 
-    /// <summary>A poll over registered sockets: <c>(handle, events)</c> pairs, flattened. Waits in slices so
-    /// Ctrl-C ends it within 50 ms; a negative timeout waits until one is ready.</summary>
+    /// <summary>The clock of the scripts' sleeps and poll timeouts (the sockets keep their own, given by their options).</summary>
+    public static TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>A poll over registered sockets: <c>(handle, events)</c> pairs, flattened. Ctrl-C ends it at once (its
+    /// wake-up cancels the poll, which writes the poller's wake descriptor); a negative timeout waits until one is ready.</summary>
     /// <returns>handle0, events0, handle1, events1, ...</returns>
     public static long[] Poll(Poller poller, int timeoutMs)
     {
         ArgumentNullException.ThrowIfNull(poller);
-        long deadline = timeoutMs < 0 ? long.MaxValue : Environment.TickCount64 + timeoutMs;
+        long start = Clock.GetTimestamp();
         while (true)
         {
             if (ScriptInterrupt.PendingHere)
@@ -187,23 +190,41 @@ public static class Bridge
                 throw new ScriptInterruptedException();
             }
 
-            long left = deadline - Environment.TickCount64;
-            int slice = (int)Math.Clamp(left, 0, 50);
-            IReadOnlyList<(USocket Socket, int Events)> ready = poller.Poll(slice);
-            if (ready.Count > 0 || left <= 50)
+            int left = timeoutMs < 0 ? -1 : (int)Math.Max(0, timeoutMs - (long)Clock.GetElapsedTime(start).TotalMilliseconds);
+            IReadOnlyList<(USocket Socket, int Events)> ready;
+            CancellationToken wake = ScriptInterrupt.WakeToken;
+            if (wake.IsCancellationRequested)
             {
-                long[] result = new long[ready.Count * 2];
-                lock (Handles)
+                // A Ctrl-C the main thread has not taken yet: this thread polls on, briefly, until it has.
+                ready = poller.Poll(left < 0 ? 10 : Math.Min(left, 10));
+                if (ready.Count == 0 && left != 0)
                 {
-                    for (int i = 0; i < ready.Count; i++)
-                    {
-                        result[2 * i] = Handles.GetValueOrDefault(ready[i].Socket);
-                        result[(2 * i) + 1] = ready[i].Events;
-                    }
+                    continue;
                 }
-
-                return result;
             }
+            else
+            {
+                try
+                {
+                    ready = poller.Poll(left, wake);
+                }
+                catch (OperationCanceledException)
+                {
+                    continue; // a Ctrl-C: raised above on the main thread; another thread polls on, for what is left
+                }
+            }
+
+            long[] result = new long[ready.Count * 2];
+            lock (Handles)
+            {
+                for (int i = 0; i < ready.Count; i++)
+                {
+                    result[2 * i] = Handles.GetValueOrDefault(ready[i].Socket);
+                    result[(2 * i) + 1] = ready[i].Events;
+                }
+            }
+
+            return result;
         }
     }
 
@@ -216,7 +237,8 @@ public static class Bridge
             return;
         }
 
-        long deadline = Environment.TickCount64 + (long)Math.Ceiling(Math.Min(milliseconds, long.MaxValue / 4));
+        long start = Clock.GetTimestamp();
+        double total = Math.Min(milliseconds, int.MaxValue * 1000.0);
         while (true)
         {
             CancellationToken wake = ScriptInterrupt.WakeToken;
@@ -225,10 +247,20 @@ public static class Bridge
                 throw new ScriptInterruptedException();
             }
 
-            long left = deadline - Environment.TickCount64;
-            if (left <= 0 || !wake.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(left, int.MaxValue))))
+            double left = total - Clock.GetElapsedTime(start).TotalMilliseconds;
+            if (left <= 0)
             {
-                return; // slept the whole time (a Ctrl-C wakes only the main thread's sleep; others sleep on)
+                return;
+            }
+
+            try
+            {
+                Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left)), Clock, wake).GetAwaiter().GetResult();
+                return; // slept the whole time
+            }
+            catch (OperationCanceledException)
+            {
+                // a Ctrl-C: raised above on the main thread (others sleep on, for what is left)
             }
         }
     }

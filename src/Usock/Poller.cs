@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Diagnostics;
 using System.Net.Sockets;
 using Usock.Core;
 using Usock.Platform;
@@ -9,7 +8,7 @@ namespace Usock;
 
 /// <summary>
 /// A set of sockets to wait on, as MicroPython's <c>uselect.poll</c> object: <see cref="Register"/>,
-/// <see cref="Modify"/>, <see cref="Unregister"/>, <see cref="Poll"/> and the allocation-free <see cref="IPoll"/>.
+/// <see cref="Modify"/>, <see cref="Unregister"/>, <see cref="Poll(int)"/> and the allocation-free <see cref="IPoll"/>.
 /// Event values are <see cref="USelect.POLLIN"/> (1), <see cref="USelect.POLLOUT"/> (4), <see cref="USelect.POLLERR"/>
 /// (8), <see cref="USelect.POLLHUP"/> (16) and <see cref="USelect.POLLNVAL"/> (32).
 /// </summary>
@@ -23,7 +22,7 @@ namespace Usock;
 /// <para>The poller holds what it registered (the socket's core, and a token of its own in the kernel's set, never the
 /// descriptor number): closing a socket and opening another that gets the same number never confuses the two, and a
 /// socket whose handle a POSIX-profile <c>Connect</c> retry renewed stays registered.</para>
-/// <para>Closing a registered socket on another thread wakes a <see cref="Poll"/> in progress, which reports it with
+/// <para>Closing a registered socket on another thread wakes a <see cref="Poll(int)"/> in progress, which reports it with
 /// <see cref="USelect.POLLNVAL"/>; disposing the poller wakes it too, and it throws <see cref="ObjectDisposedException"/>.
 /// Register, Modify and Unregister may be called from any thread; one thread polls at a time.</para>
 /// </remarks>
@@ -34,6 +33,7 @@ public sealed class Poller : IDisposable
     private const int PollDisposed = 2;
 
     private readonly Lock _lock = new();
+    private readonly TimeProvider _clock;
     private readonly Epoll? _epoll;
     private readonly Dictionary<USocket, Entry> _bySocket = [];
     private readonly Dictionary<ulong, Entry> _byToken = [];
@@ -47,10 +47,22 @@ public sealed class Poller : IDisposable
     private volatile bool _polling;
     private int _pollState; // Idle, Polling, or Disposed: the kernel set is released by whoever finishes last
 
-    /// <summary>Creates an empty poller (see also <see cref="USelect.Poll"/>).</summary>
+    /// <summary>Creates an empty poller (see also <see cref="USelect.Poll"/>), timing its waits on the system's clock.</summary>
     /// <exception cref="UsocketException">The host refused to create the kernel poll set (e.g. 24 EMFILE).</exception>
     public Poller()
+        : this(TimeProvider.System)
     {
+    }
+
+    /// <summary>Creates an empty poller that times its waits on <paramref name="timeProvider"/> (the clock the sockets
+    /// use, <see cref="UsocketOptions.TimeProvider"/>; a fake one lets tests run poll timeouts without waiting).</summary>
+    /// <param name="timeProvider">The clock of the poll timeouts.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="timeProvider"/> is null.</exception>
+    /// <exception cref="UsocketException">The host refused to create the kernel poll set (e.g. 24 EMFILE).</exception>
+    public Poller(TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _clock = timeProvider;
         if (Epoll.IsSupported)
         {
             int e = Epoll.Create(out _epoll);
@@ -177,9 +189,19 @@ public sealed class Poller : IDisposable
     /// <exception cref="ObjectDisposedException">The poller is disposed (also when that happens during the wait).</exception>
     /// <exception cref="InvalidOperationException">Another thread is polling this poller.</exception>
     /// <exception cref="UsocketException">The wait itself failed.</exception>
-    public IReadOnlyList<(USocket Socket, int Events)> Poll(int timeoutMs = -1)
+    public IReadOnlyList<(USocket Socket, int Events)> Poll(int timeoutMs = -1) => Poll(timeoutMs, CancellationToken.None);
+
+    /// <summary>Waits for events, as <see cref="Poll(int)"/>, until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="timeoutMs">Milliseconds to wait; negative waits until something is ready, 0 does not wait.</param>
+    /// <param name="cancellationToken">Ends the wait at once (the wake descriptor the poller waits on is written).</param>
+    /// <returns>The ready sockets with their events (a new list each call).</returns>
+    /// <exception cref="OperationCanceledException">The token was cancelled before anything was ready.</exception>
+    /// <exception cref="ObjectDisposedException">The poller is disposed (also when that happens during the wait).</exception>
+    /// <exception cref="InvalidOperationException">Another thread is polling this poller.</exception>
+    /// <exception cref="UsocketException">The wait itself failed.</exception>
+    public IReadOnlyList<(USocket Socket, int Events)> Poll(int timeoutMs, CancellationToken cancellationToken)
     {
-        int n = PollCore(timeoutMs);
+        int n = PollCore(timeoutMs, cancellationToken);
         var result = new List<(USocket Socket, int Events)>(n);
         for (int i = 0; i < n; i++)
         {
@@ -198,7 +220,7 @@ public sealed class Poller : IDisposable
     /// <exception cref="ObjectDisposedException">The poller is disposed (also when that happens during the wait).</exception>
     /// <exception cref="InvalidOperationException">Another thread is polling this poller.</exception>
     /// <exception cref="UsocketException">The wait itself failed.</exception>
-    public ReadyEvents IPoll(int timeoutMs = -1) => new(this, PollCore(timeoutMs), _generation);
+    public ReadyEvents IPoll(int timeoutMs = -1) => new(this, PollCore(timeoutMs, CancellationToken.None), _generation);
 
     /// <summary>Releases the kernel poll set and wakes a poll in progress. The sockets stay open.</summary>
     public void Dispose()
@@ -282,8 +304,9 @@ public sealed class Poller : IDisposable
         }
     }
 
-    private int PollCore(int timeoutMs)
+    private int PollCore(int timeoutMs, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         int state = Interlocked.CompareExchange(ref _pollState, PollPolling, PollIdle);
         ObjectDisposedException.ThrowIf(state == PollDisposed || _disposed, this);
         if (state == PollPolling)
@@ -293,7 +316,8 @@ public sealed class Poller : IDisposable
 
         try
         {
-            return PollLocked(timeoutMs);
+            using CancellationTokenRegistration wake = cancellationToken.UnsafeRegister(static p => ((Poller)p!)._epoll?.Wake(), this);
+            return PollLocked(timeoutMs, cancellationToken);
         }
         finally
         {
@@ -304,7 +328,7 @@ public sealed class Poller : IDisposable
         }
     }
 
-    private int PollLocked(int timeoutMs)
+    private int PollLocked(int timeoutMs, CancellationToken cancellationToken)
     {
         _generation++;
         _readyCount = 0;
@@ -316,17 +340,17 @@ public sealed class Poller : IDisposable
 
         if (_epoll is null)
         {
-            PollPortable(timeoutMs);
+            PollPortable(timeoutMs, cancellationToken);
             return _readyCount;
         }
 
-        long start = Stopwatch.GetTimestamp();
+        Deadline deadline = Deadline.Start(timeoutMs, _clock);
         _polling = true;
         try
         {
             while (true)
             {
-                int wait = timeoutMs < 0 ? -1 : Math.Max(0, timeoutMs - (int)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                int wait = deadline.NextWaitMs(); // the kernel's wait is ended early by the wake descriptor, not by slices
                 int capacity;
                 lock (_lock)
                 {
@@ -361,6 +385,10 @@ public sealed class Poller : IDisposable
                 {
                     _epoll.DrainWake();
                     CheckAttention(); // a registered socket was closed (or got buffered bytes) on another thread
+                    if (_readyCount == 0)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
                 }
 
                 if (_readyCount > 0 || wait == 0)
@@ -466,10 +494,10 @@ public sealed class Poller : IDisposable
     }
 
     // Where there is no epoll: Socket.Select in slices, so closes and disposal are seen within one slice.
-    private void PollPortable(int timeoutMs)
+    private void PollPortable(int timeoutMs, CancellationToken cancellationToken)
     {
         const int SliceMs = 50;
-        long start = Stopwatch.GetTimestamp();
+        Deadline deadline = Deadline.Start(timeoutMs, _clock);
         while (true)
         {
             var read = new List<Socket>();
@@ -500,8 +528,8 @@ public sealed class Poller : IDisposable
                 }
             }
 
-            int left = timeoutMs < 0 ? SliceMs : Math.Max(0, timeoutMs - (int)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            int slice = Math.Min(left, SliceMs);
+            int left = deadline.NextWaitMs();
+            int slice = left < 0 ? SliceMs : Math.Min(left, SliceMs);
             if (owners.Count == 0)
             {
                 Thread.Sleep(slice);
@@ -537,7 +565,12 @@ public sealed class Poller : IDisposable
             }
 
             CheckAttention();
-            if (_readyCount > 0 || left <= slice)
+            if (_readyCount == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (_readyCount > 0 || (left >= 0 && left <= slice))
             {
                 return;
             }

@@ -30,6 +30,8 @@ public static class USelect
     /// it was given in, so the next call on it reports what happened.</returns>
     /// <exception cref="ArgumentNullException">A list is null, or holds null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative or NaN.</exception>
+    /// <remarks>The timeout runs on the sockets' clock (<see cref="USocket.TimeProvider"/>) when they all share one,
+    /// else on the system's.</remarks>
     /// <exception cref="UsocketException">9 EBADF for a closed socket.</exception>
     public static (IReadOnlyList<USocket> Readable, IReadOnlyList<USocket> Writable, IReadOnlyList<USocket> Exceptional) Select(
         IEnumerable<USocket> readable, IEnumerable<USocket> writable, IEnumerable<USocket> exceptional, double? timeout = null)
@@ -39,7 +41,7 @@ public static class USelect
         ArgumentNullException.ThrowIfNull(exceptional);
         int ms = Poller.ToMilliseconds(timeout, nameof(timeout));
         USocket[] r = [.. readable], w = [.. writable], x = [.. exceptional];
-        using var poller = new Poller();
+        using var poller = new Poller(ClockOf(r.Concat(w).Concat(x)));
         var interest = new Dictionary<USocket, int>();
         foreach ((USocket[] list, int events, string name) in new[] { (r, POLLIN, nameof(readable)), (w, POLLOUT, nameof(writable)), (x, 0, nameof(exceptional)) })
         {
@@ -66,5 +68,25 @@ public static class USelect
             r.Where(s => (ready.GetValueOrDefault(s) & (POLLIN | Trouble)) != 0).ToList(),
             w.Where(s => (ready.GetValueOrDefault(s) & (POLLOUT | Trouble)) != 0).ToList(),
             x.Where(s => (ready.GetValueOrDefault(s) & Trouble) != 0).ToList());
+    }
+
+    private static TimeProvider ClockOf(IEnumerable<USocket> sockets)
+    {
+        TimeProvider? clock = null;
+        foreach (USocket s in sockets)
+        {
+            if (s is null)
+            {
+                continue; // reported by the registration below
+            }
+
+            clock ??= s.TimeProvider;
+            if (!ReferenceEquals(clock, s.TimeProvider))
+            {
+                return TimeProvider.System;
+            }
+        }
+
+        return clock ?? TimeProvider.System;
     }
 }

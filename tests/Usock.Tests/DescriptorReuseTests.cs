@@ -56,7 +56,7 @@ public class DescriptorReuseTests
             }
 
             sender.SendTo("to B"u8, b.GetSockName());
-            var ready = p.Poll(5000);
+            var ready = p.Poll(5000, TestContext.Current.CancellationToken);
             Assert.Equal([(b, POLLIN)], ready);
             Assert.Equal("to B"u8.ToArray(), b.RecvFrom(100).Bytes);
         }
@@ -129,7 +129,7 @@ public class DescriptorReuseTests
                 var deadline = Stopwatch.StartNew();
                 while (!seen && deadline.Elapsed.TotalSeconds < 2)
                 {
-                    foreach ((USocket s, int events) in p.Poll(200))
+                    foreach ((USocket s, int events) in p.Poll(200, TestContext.Current.CancellationToken))
                     {
                         if (s != fresh || events != POLLIN)
                         {

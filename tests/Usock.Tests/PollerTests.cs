@@ -25,16 +25,16 @@ public class PollerTests
         using USocket l = Loopback.Listener(af);
         using Poller p = USelect.Poll();
         p.Register(l, POLLIN);
-        Assert.Empty(p.Poll(0));
+        Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
 
         using var c = new USocket(af);
         c.Connect(l.GetSockName());
-        var ready = p.Poll(5000);
+        var ready = p.Poll(5000, TestContext.Current.CancellationToken);
         Assert.Equal([(l, POLLIN)], ready);
         l.SetBlocking(false);
         (USocket conn, _, _) = l.Accept();
         conn.Close();
-        Assert.Empty(p.Poll(0));
+        Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class PollerTests
         Loopback.Raises(Errno.EINPROGRESS, () => c.Connect(l.GetSockName()));
         using Poller p = USelect.Poll();
         p.Register(c, POLLOUT);
-        var ready = p.Poll(5000);
+        var ready = p.Poll(5000, TestContext.Current.CancellationToken);
         Assert.Single(ready);
         Assert.Equal(POLLOUT, ready[0].Events);
         Assert.Equal((int)TcpState.Established, c.GetSocketSta());
@@ -63,7 +63,7 @@ public class PollerTests
         Loopback.Raises(Errno.EINPROGRESS, () => c.Connect(("127.0.0.1", port)));
         using Poller p = USelect.Poll();
         p.Register(c, POLLOUT);
-        var ready = p.Poll(5000);
+        var ready = p.Poll(5000, TestContext.Current.CancellationToken);
         Assert.Single(ready);
         Assert.Equal(POLLOUT | POLLERR | POLLHUP, ready[0].Events);
 
@@ -79,9 +79,9 @@ public class PollerTests
         using Pair pair = Loopback.Connected();
         using Poller p = USelect.Poll();
         p.Register(pair.Client, POLLIN);
-        Assert.Empty(p.Poll(0));
+        Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
         pair.Server.Close();
-        var ready = p.Poll(5000);
+        var ready = p.Poll(5000, TestContext.Current.CancellationToken);
         Assert.Single(ready);
         Assert.Equal(POLLIN | POLLHUP, ready[0].Events & (POLLIN | POLLHUP));
     }
@@ -98,7 +98,7 @@ public class PollerTests
             p.Register(conn, POLLIN);
             raw.LingerState = new System.Net.Sockets.LingerOption(true, 0);
             raw.Close();
-            var ready = p.Poll(5000);
+            var ready = p.Poll(5000, TestContext.Current.CancellationToken);
             Assert.Single(ready);
             Assert.Equal(POLLERR, ready[0].Events & POLLERR);
             Loopback.Raises(Errno.ECONNRESET, () => conn.Recv(10));
@@ -114,9 +114,9 @@ public class PollerTests
         Assert.Equal("one\n"u8.ToArray(), pair.Client.ReadLine());
         using Poller p = USelect.Poll();
         p.Register(pair.Client, POLLIN);
-        Assert.Equal([(pair.Client, POLLIN)], p.Poll(0)); // "two\n" is in Usock's buffer, not the kernel's
+        Assert.Equal([(pair.Client, POLLIN)], p.Poll(0, TestContext.Current.CancellationToken)); // "two\n" is in Usock's buffer, not the kernel's
         Assert.Equal("two\n"u8.ToArray(), pair.Client.ReadLine());
-        Assert.Empty(p.Poll(0));
+        Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public class PollerTests
         using Poller p = USelect.Poll();
         p.Register(s, POLLIN);
         s.Close();
-        Assert.Equal([(s, POLLNVAL)], p.Poll(0));
+        Assert.Equal([(s, POLLNVAL)], p.Poll(0, TestContext.Current.CancellationToken));
         p.Unregister(s);
         Assert.Equal(0, p.Count);
     }
@@ -137,11 +137,11 @@ public class PollerTests
         using Pair pair = Loopback.Connected();
         using Poller p = USelect.Poll();
         p.Register(pair.Client, POLLIN);
-        Assert.Empty(p.Poll(0));
+        Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
         p.Modify(pair.Client, POLLOUT);
-        Assert.Equal([(pair.Client, POLLOUT)], p.Poll(0));
+        Assert.Equal([(pair.Client, POLLOUT)], p.Poll(0, TestContext.Current.CancellationToken));
         p.Register(pair.Client, POLLIN); // registering again modifies, as in MicroPython
-        Assert.Empty(p.Poll(0));
+        Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
         p.Unregister(pair.Client);
         p.Unregister(pair.Client); // not registered: nothing happens
         Loopback.Raises(Errno.ENOENT, () => p.Modify(pair.Client, POLLIN));
@@ -158,7 +158,7 @@ public class PollerTests
         closed.Close();
         Loopback.Raises(Errno.EBADF, () => p.Register(closed));
         p.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => p.Poll(0));
+        Assert.Throws<ObjectDisposedException>(() => p.Poll(0, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public class PollerTests
         using Poller p = USelect.Poll();
         p.Register(pair.Client, POLLIN);
         var sw = Stopwatch.StartNew();
-        Assert.Empty(p.Poll(200));
+        Assert.Empty(p.Poll(200, TestContext.Current.CancellationToken));
         Assert.InRange(sw.ElapsedMilliseconds, 150, 3000);
     }
 
@@ -205,7 +205,7 @@ public class PollerTests
         using Poller p = USelect.Poll();
         p.Register(pair.Client, POLLOUT);
         Poller.ReadyEvents first = p.IPoll(0);
-        p.Poll(0);
+        p.Poll(0, TestContext.Current.CancellationToken);
         Assert.Throws<InvalidOperationException>(() => first.GetEnumerator());
     }
 
@@ -232,9 +232,9 @@ public class PollerTests
             }
 
             Assert.Equal(5000, p.Count);
-            Assert.Empty(p.Poll(0));
+            Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken));
             servers[1234].Send("!"u8);
-            var ready = p.Poll(5000);
+            var ready = p.Poll(5000, TestContext.Current.CancellationToken);
             Assert.Equal([(clients[1234], POLLIN)], ready);
         }
         finally
@@ -265,7 +265,7 @@ public class PollerTests
         using var s = new USocket();
         using Poller p = USelect.Poll();
         p.Register(s);
-        var before = p.Poll(0);
+        var before = p.Poll(0, TestContext.Current.CancellationToken);
         Assert.Single(before);
         Assert.Equal(POLLOUT, before[0].Events & (POLLIN | POLLOUT)); // a new socket is writable (and hung up)
 
@@ -286,7 +286,7 @@ public class PollerTests
             Assert.True(Loopback.Eventually(() => fillers.Any(f => f.GetSocketSta() == (int)TcpState.SynSent)));
             s.SetBlocking(false);
             Loopback.Raises(Errno.EINPROGRESS, () => s.Connect(l.GetSockName()));
-            Assert.Empty(p.Poll(0)); // during the connection: neither readable nor writable
+            Assert.Empty(p.Poll(0, TestContext.Current.CancellationToken)); // during the connection: neither readable nor writable
         }
         finally
         {
@@ -298,7 +298,7 @@ public class PollerTests
         p.Register(t);
         t.Connect(live.GetSockName());
         p.Unregister(s);
-        var after = p.Poll(1000);
+        var after = p.Poll(1000, TestContext.Current.CancellationToken);
         Assert.Equal([(t, POLLOUT)], after); // established: writable, nothing else
     }
 
@@ -313,7 +313,7 @@ public class PollerTests
         p.Register(l, POLLIN);
         using var c = new USocket();
         c.Connect(l.GetSockName());
-        Assert.Equal([(l, POLLIN)], p.Poll(5000));
+        Assert.Equal([(l, POLLIN)], p.Poll(5000, TestContext.Current.CancellationToken));
         (USocket conn, string ip, int port) = l.Accept();
         using (conn)
         {
@@ -331,7 +331,7 @@ public class PollerTests
         Loopback.Raises(Errno.EINPROGRESS, () => c.Connect(l.GetSockName()));
         using Poller p = USelect.Poll();
         p.Register(c, POLLOUT);
-        Assert.Equal([(c, POLLOUT)], p.Poll(5000));
+        Assert.Equal([(c, POLLOUT)], p.Poll(5000, TestContext.Current.CancellationToken));
         Assert.Equal(4, c.Send("1234"u8));
         Assert.Equal(4, c.Write("5678"u8));
         Loopback.Raises(Errno.EAGAIN, () => c.Recv(10));
@@ -343,7 +343,7 @@ public class PollerTests
             Assert.Equal("12345678"u8.ToArray(), conn.Read(8));
             conn.Send("ok"u8);
             p.Modify(c, POLLIN);
-            Assert.Equal([(c, POLLIN)], p.Poll(5000));
+            Assert.Equal([(c, POLLIN)], p.Poll(5000, TestContext.Current.CancellationToken));
             Assert.Equal("ok"u8.ToArray(), c.Recv(10));
         }
     }
