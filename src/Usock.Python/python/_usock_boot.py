@@ -19,7 +19,7 @@ _EVERYWHERE = {
     'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
 }
 # Names the standard library also uses: the device's module only for the script and its own modules.
-_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread'}
+_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'queue': '_usock_queue'}
 _roots = ()
 
 

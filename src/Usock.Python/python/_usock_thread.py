@@ -35,3 +35,57 @@ def stack_size(size=0):
 def get_heap_size():
     """Free heap in bytes: a fixed, comfortable figure on the PC."""
     return 4 * 1024 * 1024
+
+
+def stop_thread(thread_id):
+    """Stops a thread started here: it raises SystemExit at its next Python instruction (a socket call it is
+    blocked in returns first; give it a timeout). 0 stops the calling thread. The main thread cannot be stopped."""
+    import ctypes
+    import threading
+    if type(thread_id) is not int:
+        raise TypeError('thread_id must be an integer, not %s' % type(thread_id).__name__)
+    if thread_id == 0:
+        thread_id = _t.get_ident()
+    if thread_id == threading.main_thread().ident:
+        raise ValueError('the main thread cannot be stopped')
+    if thread_id == _t.get_ident():
+        raise SystemExit
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), ctypes.py_object(SystemExit))
+
+
+class Semphore:
+    """QuecPython's counting semaphore: initcount is the starting and the highest count."""
+
+    def __init__(self, initcount):
+        import threading
+        self._max = initcount
+        self._sem = threading.BoundedSemaphore(initcount)
+        self._count = initcount
+        self._lock = _t.allocate_lock()
+
+    def acquire(self, timeout=-1):
+        ok = self._sem.acquire(True, None if timeout is None or timeout < 0 else timeout / 1000.0)
+        if ok:
+            with self._lock:
+                self._count -= 1
+        return ok
+
+    def release(self):
+        with self._lock:
+            self._sem.release()
+            self._count += 1
+
+    def getCnt(self):
+        return self._max, self._count
+
+
+def allocate_semphore(initcount):
+    if type(initcount) is not int:
+        raise TypeError('initcount must be an integer, not %s' % type(initcount).__name__)
+    if initcount < 1:
+        raise ValueError('initcount must be >= 1, not %d' % initcount)
+    return Semphore(initcount)
+
+
+def delete_semphore(semphore):
+    """QuecPython frees a semaphore explicitly; here the collector does."""
