@@ -75,10 +75,10 @@ public static class ScriptHost
             return ScriptExitCodes.NoPython;
         }
 
-        return Embed(python, kind, target, options.Arguments, error);
+        return Embed(python, kind, target, options, error);
     }
 
-    private static int Embed(PythonInstall python, string kind, string target, IReadOnlyList<string> arguments, TextWriter error)
+    private static int Embed(PythonInstall python, string kind, string target, ScriptRunOptions options, TextWriter error)
     {
         Trace("python found");
         Runtime.PythonDLL = python.Library;
@@ -113,11 +113,24 @@ public static class ScriptHost
             }
 
             scope.Exec(Source("_usock_boot"));
+            using (var device = new PyDict())
+            {
+                foreach ((string key, string value) in options.Device)
+                {
+                    using var name = new PyString(key);
+                    using var setting = new PyString(value);
+                    device[name] = setting;
+                }
+
+                scope.Set("_device", device);
+            }
+
+            scope.Exec("import _usock_device; _usock_device.setup(_device)");
             ScriptInterrupt.KeepSigactionAround(() => scope.Exec("install_sigint()"));
             Trace("modules installed");
             using PyObject main = scope.Get("main");
             using var argv = new PyList();
-            foreach (string a in arguments)
+            foreach (string a in options.Arguments)
             {
                 using var item = new PyString(a);
                 argv.Append(item);

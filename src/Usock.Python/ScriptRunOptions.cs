@@ -18,6 +18,12 @@ public sealed class ScriptRunOptions
 
     /// <summary><c>--resolve NAME:PORT=ADDR:PORT</c> entries, as curl's <c>--resolve</c>.</summary>
     public IReadOnlyList<string> Resolve { get; init; } = [];
+
+    /// <summary>
+    /// The device's settings for the device modules, over their <c>USOCK_*</c> environment variables: <c>imei</c>
+    /// (<c>--imei</c>), <c>uart2</c> (<c>--uart 2=SPEC</c>), <c>attach_ms</c> (<c>--attach-ms</c>). See docs/scripts.md.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Device { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>The exit codes of <c>usock run</c> that are not the script's own.</summary>
@@ -28,6 +34,15 @@ public static class ScriptExitCodes
 
     /// <summary>The command line was wrong (a bad <c>--resolve</c>, a missing script).</summary>
     public const int Usage = 2;
+
+    /// <summary>The program called <c>misc.Power.powerRestart()</c> (or <c>net.setModemFun(fun, 1)</c>): the device restarts.</summary>
+    public const int PowerRestart = 121;
+
+    /// <summary>The program called <c>misc.Power.powerDown()</c>: the device powers off.</summary>
+    public const int PowerDown = 122;
+
+    /// <summary>A <c>machine.WDT</c> was not fed in time: the watchdog resets the device.</summary>
+    public const int Watchdog = 123;
 
     /// <summary>No Python to embed: none found, no shared library, or older than 3.11.</summary>
     public const int NoPython = 125;

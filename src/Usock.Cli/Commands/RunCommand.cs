@@ -4,13 +4,13 @@ using Usock.Python;
 namespace Usock.Cli.Commands;
 
 /// <summary>
-/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--python PATH] [--serve-example] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
+/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
 /// runs a QuecPython program on the PC, its <c>usocket</c> backed by Usock. Everything after the script (or after
 /// <c>-c CODE</c>) belongs to the script, so this command reads its own arguments instead of System.CommandLine.
 /// </summary>
 internal static class RunCommand
 {
-    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--python PATH] [--serve-example] (SCRIPT | DIR | -c CODE) [ARG...]";
+    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]";
 
     /// <summary>The command as help lists it; <see cref="Run"/> does the parsing.</summary>
     public static Command Create()
@@ -20,6 +20,9 @@ internal static class RunCommand
             new Option<string[]>("--resolve") { Description = "NAME:PORT=ADDR:PORT: the script's getaddrinfo/connect of NAME:PORT go to ADDR:PORT (as curl's --resolve)" },
             new Option<string>("--python") { Description = "The python3 to embed (default: USOCK_PYTHON, else python3 on PATH; 3.11 or newer with its shared library)" },
             new Option<bool>("--serve-example") { Description = "Start the local stand-in for www.tongxinmao.com:80 (as usock example) and resolve that name to it" },
+            new Option<string>("--imei") { Description = "The IMEI modem.getDevImei() reports (default USOCK_IMEI, else 860000000000000)" },
+            new Option<string[]>("--uart") { Description = "N=SPEC: wire the program's machine.UART(N) to tcp:HOST:PORT (usock connects), stdio or pty" },
+            new Option<int>("--attach-ms") { Description = "How long the radio takes to attach after net.setModemFun(1) (default USOCK_ATTACH_MS, else 1000)" },
             new Option<string>("-c") { Description = "Run CODE instead of a script" },
             new Argument<string[]>("script-and-args") { Description = "SCRIPT or DIR (runs DIR/main.py) and the script's own arguments", Arity = ArgumentArity.ZeroOrMore },
         };
@@ -27,6 +30,7 @@ internal static class RunCommand
             usock run examples/quecpython/example.py --serve-example
             usock run --resolve www.tongxinmao.com:80=127.0.0.1:8080 app.py
             usock run my_project/
+            usock run --uart 2=tcp:127.0.0.1:7000 --imei 866123456789012 dtu/
             usock run -c "import usocket; print(usocket.getaddrinfo('localhost', 80))"
             """);
         command.SetAction(result => Run([.. result.Tokens.Select(t => t.Value).SkipWhile(v => v != "run").Skip(1)]));
@@ -38,6 +42,7 @@ internal static class RunCommand
     public static int Run(string[] args)
     {
         var resolve = new List<string>();
+        var device = new Dictionary<string, string>();
         string? python = null, code = null, script = null;
         bool serve = false;
         int i = 0;
@@ -47,7 +52,7 @@ internal static class RunCommand
             if (a is "-h" or "--help" or "-?")
             {
                 Console.Out.WriteLine(Usage);
-                Console.Out.WriteLine("See docs/scripts.md. Exit codes: the script's own; 1 uncaught exception; 2 usage; 125 no Python 3.11+ to embed; 130 Ctrl-C.");
+                Console.Out.WriteLine("See docs/scripts.md. Exit codes: the script's own; 1 uncaught exception; 2 usage; 121 misc.Power.powerRestart; 122 misc.Power.powerDown; 123 watchdog (machine.WDT not fed); 125 no Python 3.11+ to embed; 130 Ctrl-C.");
                 return ExitCodes.Ok;
             }
 
@@ -55,7 +60,7 @@ internal static class RunCommand
             {
                 serve = true;
             }
-            else if (a is "--resolve" or "--python" or "-c")
+            else if (a is "--resolve" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms")
             {
                 if (i + 1 >= args.Length)
                 {
@@ -63,7 +68,15 @@ internal static class RunCommand
                 }
 
                 string value = args[++i];
-                if (a == "--resolve")
+                if (a is "--imei" or "--uart" or "--attach-ms")
+                {
+                    string? bad = AddDevice(device, a, value);
+                    if (bad is not null)
+                    {
+                        return UsageError(bad);
+                    }
+                }
+                else if (a == "--resolve")
                 {
                     resolve.Add(value);
                 }
@@ -117,10 +130,44 @@ internal static class RunCommand
 
         Console.Out.Flush();
         int rc = ScriptHost.Run(
-            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve },
+            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, Device = device },
             Console.Error);
         ScriptHost.ExitNow(rc); // the interpreter is not finalized: that would take most of a second
         return rc;
+    }
+
+    /// <summary>Adds a device setting (<c>--imei</c>, <c>--uart N=SPEC</c>, <c>--attach-ms</c>); the error, or null.</summary>
+    private static string? AddDevice(Dictionary<string, string> device, string option, string value)
+    {
+        switch (option)
+        {
+            case "--imei":
+                if (value.Length == 0)
+                {
+                    return "--imei needs a value";
+                }
+
+                device["imei"] = value;
+                return null;
+            case "--attach-ms":
+                if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ms))
+                {
+                    return $"--attach-ms takes milliseconds (0 or more), not '{value}'";
+                }
+
+                device["attach_ms"] = ms.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return null;
+            default:
+                int eq = value.IndexOf('=', StringComparison.Ordinal);
+                string spec = eq < 0 ? "" : value[(eq + 1)..];
+                if (eq != 1 || value[0] is < '0' or > '4' || !(spec is "stdio" or "pty" or "none" || spec.StartsWith("tcp:", StringComparison.Ordinal)))
+                {
+                    return $"--uart takes N=SPEC (N 0 to 4; SPEC tcp:HOST:PORT, stdio, pty or none), not '{value}'";
+                }
+
+                device["uart" + value[0]] = spec;
+                return null;
+        }
     }
 
     private static int UsageError(string message)
