@@ -31,13 +31,16 @@ _ABSENT = {
 }
 
 
-def print_exception(exc, file=None):
+def print_exception(exc, file=None, _from_program=False):
     """MicroPython's sys.print_exception: the traceback (no source lines), then `Type: message`."""
     if not isinstance(exc, BaseException):
         raise TypeError('print_exception() needs an exception, not %s' % type(exc).__name__)
     out = sys.stdout if file is None else file
     lines = ['Traceback (most recent call last):\n']
-    for frame in traceback.extract_tb(exc.__traceback__):
+    frames = traceback.extract_tb(exc.__traceback__)
+    while _from_program and frames and frames[0].filename.startswith('<usock>/'):
+        frames = frames[1:]  # the worker that called the program back is not the program's
+    for frame in frames:
         lines.append('  File "%s", line %d, in %s\n' % (frame.filename, frame.lineno, frame.name))
     text = str(exc)
     lines.append('%s: %s\n' % (type(exc).__name__, text) if text else type(exc).__name__ + '\n')
@@ -48,7 +51,7 @@ def callback_failed(what, exc):
     """A callback raised: the device prints it and goes on (MicroPython's protected callback call)."""
     try:
         sys.stderr.write('usock: %s raised; the program goes on, as on the device:\n' % what)
-        print_exception(exc, sys.stderr)
+        print_exception(exc, sys.stderr, True)
         sys.stderr.flush()
     except Exception:
         pass

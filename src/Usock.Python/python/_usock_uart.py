@@ -73,10 +73,13 @@ class _Wire:
                 self.buffer += data
                 callback = self.callback
             if callback is not None:
-                try:
-                    callback([0, self.port, len(data)])
-                except BaseException as e:
-                    _usock_device.callback_failed('the UART%d callback' % self.port, e)
+                self.tell(callback, len(data))
+
+    def tell(self, callback, n):
+        try:
+            callback([0, self.port, n])
+        except BaseException as e:
+            _usock_device.callback_failed('the UART%d callback' % self.port, e)
 
     def send(self, data):
         if self._send is None:
@@ -145,6 +148,10 @@ class UART:
             raise TypeError('UART.set_callback needs a function')
         with self._wire.lock:
             self._wire.callback = fun
+            waiting = len(self._wire.buffer)
+        if fun is not None and waiting:
+            # Bytes that came before the callback (stdin piped in at start): told once, so they are not stranded.
+            threading.Thread(target=self._wire.tell, args=(fun, waiting), daemon=True).start()
         return 0
 
     def control_485(self, GPIOn, direction):
