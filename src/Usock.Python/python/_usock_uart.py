@@ -156,3 +156,7 @@ class UART:
 
     def control_485(self, GPIOn, direction):
         return 0
+
+
+for _i in range(1, 48):
+    setattr(UART, 'GPIO%d' % _i, _i)  # control_485's direction pin, as some firmwares name it on UART

@@ -123,7 +123,7 @@ class RTC:
         return 0
 
     def set_alarm(self, data_e):
-        return 0
+        return 0  # accepted; the alarm never fires (the PC does not sleep or power off to be woken)
 
     def register_callback(self, fun):
         self._alarm_cb = fun
