@@ -13,4 +13,26 @@ public sealed class DeviceQueueTests
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Equal("queue OK: 5000 items between threads\n", r.StdOut);
     }
+
+    [Fact]
+    public void Ctrl_C_reaches_a_main_thread_blocked_in_get()
+    {
+        PythonScripts.SkipUnlessPython();
+        const string Code = """
+            import sys, queue
+            q = queue.Queue()
+            print('waiting', flush=True)
+            try:
+                q.get()
+            except KeyboardInterrupt:
+                print('interrupted', flush=True)
+                sys.exit(42)
+            """;
+        using CliProcess.Running p = CliProcess.Start("run", "-c", Code);
+        p.WaitForStdOut("waiting");
+        p.Interrupt(); // before or during get(): KeyboardInterrupt either way, within one 100 ms wait slice
+        CliProcess.Result r = p.WaitForExit();
+        Assert.Equal(42, r.ExitCode);
+        Assert.Equal("waiting\ninterrupted\n", r.StdOut);
+    }
 }

@@ -50,6 +50,39 @@ public sealed class UartTests
     }
 
     [Fact]
+    public async Task A_uart_wired_to_a_pty_echoes_what_a_terminal_program_writes()
+    {
+        PythonScripts.SkipUnlessPython();
+        const string Code = """
+            import machine, queue
+            got = queue.Queue()
+            u = machine.UART(machine.UART.UART2, 115200, 8, 0, 1, 0)
+            u.set_callback(lambda args: got.put(args))
+            print('ready', flush=True)
+            data = b''
+            while len(data) < 4:
+                got.get()
+                data += u.read(100)
+            u.write(b'echo:' + data)
+            got.get()
+            """;
+        using CliProcess.Running p = CliProcess.Start("run", "--uart", "2=pty", "-c", Code);
+        string pty = p.WaitForStdErr(@"^usock: UART2 is (/dev/pts/\d+)$").Groups[1].Value;
+        p.WaitForStdOut("ready");
+        using var terminal = new FileStream(pty, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, 1);
+        terminal.Write("ping"u8);
+        terminal.Flush();
+        byte[] echo = new byte[9];
+        CancellationToken token = TestContext.Current.CancellationToken;
+        await terminal.ReadExactlyAsync(echo, token).AsTask().WaitAsync(CliProcess.Patience, token);
+        Assert.Equal("echo:ping", System.Text.Encoding.ASCII.GetString(echo));
+        terminal.Write("!"u8); // the program's last wait: then it ends
+        terminal.Flush();
+        CliProcess.Result r = p.WaitForExit();
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+    }
+
+    [Fact]
     public void An_unwired_uart_drops_writes_and_a_refused_wire_is_an_OSError_naming_it()
     {
         PythonScripts.SkipUnlessPython();
