@@ -38,6 +38,7 @@ class _Wire:
             self._send = lambda data: os.write(master, data)  # noqa: E731
         elif spec.startswith('tcp:'):
             host, _, p = spec[4:].rpartition(':')
+            host = host[1:-1] if host.startswith('[') and host.endswith(']') else host  # tcp:[::1]:7000
             try:
                 self._sock = _socket.create_connection((host, int(p)), timeout=10)
             except (OSError, ValueError) as e:
