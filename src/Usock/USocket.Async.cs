@@ -180,7 +180,7 @@ public sealed partial class USocket
         Live();
         ArgumentOutOfRangeException.ThrowIfLessThan(nbytes, -1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(nbytes, buffer.Length);
-        if (_core.TimeoutMs == 0 || !_core.IsStream)
+        if (_core.TimeoutMs == 0)
         {
             return ReadInto(buffer.Span, nbytes);
         }
@@ -196,7 +196,7 @@ public sealed partial class USocket
         Deadline deadline = _core.StartDeadline();
         while (got < want.Length)
         {
-            (int e, int n) = await ReceiveSomeAsync(want[got..], deadline, cancellationToken).ConfigureAwait(false);
+            (int e, int n) = await ReceiveIntoAsync(want[got..], deadline, cancellationToken).ConfigureAwait(false);
             if (e != 0)
             {
                 if (got > 0)
@@ -232,7 +232,7 @@ public sealed partial class USocket
     public async ValueTask<byte[]?> ReadLineAsync(CancellationToken cancellationToken = default)
     {
         Live();
-        if (_core.TimeoutMs == 0 || !_core.IsStream)
+        if (_core.TimeoutMs == 0)
         {
             return ReadLine();
         }
@@ -252,10 +252,7 @@ public sealed partial class USocket
                 return line;
             }
 
-            int limit = LineFillLimit;
-            MakeRoom(limit);
-            int room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
-            (int e, int n) = await ReceiveSomeAsync(_rbuf.AsMemory(_rend, room), deadline, cancellationToken).ConfigureAwait(false);
+            (int e, int n) = await ReceiveSomeAsync(FreeSpace(LineFillLimit), deadline, cancellationToken).ConfigureAwait(false);
             if (e != 0)
             {
                 throw AsyncError(e, cancellationToken); // a partial line stays buffered
@@ -266,8 +263,7 @@ public sealed partial class USocket
                 return TakeBuffered(Buffered);
             }
 
-            _rend += n;
-            _core.NotifyBuffered();
+            Filled(e, n);
         }
     }
 
@@ -356,6 +352,20 @@ public sealed partial class USocket
         _deferredReadError != 0
             ? new ValueTask<(int, int)>((TakeDeferredReadError(), 0))
             : _core.ReceiveAsync(buffer, deadline, cancellationToken);
+
+    /// <summary>As <see cref="ReceiveInto"/>: straight into the caller's memory on TCP; on a datagram socket through
+    /// the buffer, so a datagram longer than the caller's room is not cut short.</summary>
+    private async ValueTask<(int Errno, int Count)> ReceiveIntoAsync(Memory<byte> destination, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (_core.IsStream)
+        {
+            return await ReceiveSomeAsync(destination, deadline, cancellationToken).ConfigureAwait(false);
+        }
+
+        (int e, int n) = await ReceiveSomeAsync(FreeSpace(int.MaxValue), deadline, cancellationToken).ConfigureAwait(false);
+        Filled(e, n);
+        return (e, e == 0 && n > 0 ? TakeBuffered(destination.Span) : n);
+    }
 
     // An async call's errno as an exception: the caller's cancellation is OperationCanceledException (the socket stays
     // usable), anything else goes through the one place that throws.

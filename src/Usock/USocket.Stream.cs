@@ -304,26 +304,32 @@ public sealed partial class USocket
     /// </summary>
     private int Fill(in Deadline deadline, int limit, out int n)
     {
-        int room;
+        int err = ReceiveSome(FreeSpace(limit).Span, deadline, out n);
+        Filled(err, n);
+        return err;
+    }
+
+    /// <summary>The buffer's free space for one fill (see <see cref="Fill"/>), made or grown as needed.</summary>
+    private Memory<byte> FreeSpace(int limit)
+    {
         if (_core.IsStream)
         {
             MakeRoom(limit);
-            room = Math.Min(_rbuf!.Length - _rend, limit - Buffered);
-        }
-        else
-        {
-            MakeFree(MaxDatagram);
-            room = _rbuf!.Length - _rend;
+            return _rbuf.AsMemory(_rend, Math.Min(_rbuf!.Length - _rend, limit - Buffered));
         }
 
-        int err = ReceiveSome(_rbuf.AsSpan(_rend, room), deadline, out n);
+        MakeFree(MaxDatagram);
+        return _rbuf.AsMemory(_rend);
+    }
+
+    /// <summary>Counts what a fill received: a poller counts buffered bytes as readable.</summary>
+    private void Filled(int err, int n)
+    {
         if (err == 0 && n > 0)
         {
             _rend += n;
-            _core.NotifyBuffered(); // a poller counts buffered bytes as readable
+            _core.NotifyBuffered();
         }
-
-        return err;
     }
 
     // A receive into caller memory for the stream methods: straight in on TCP; on a datagram socket through the buffer,
