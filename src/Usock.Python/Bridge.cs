@@ -57,7 +57,12 @@ public static class Bridge
 
     /// <summary>The sender of the last <c>recvfrom</c> on this thread.</summary>
     /// <returns>Its address.</returns>
-    public static Address LastFrom() => NativeCalls.LastFrom;
+    public static Address LastFrom()
+    {
+        Address a = NativeCalls.LastFrom;
+        (string h, int p) = ResolveTable.Unmap(a.Host, a.Port);
+        return ReferenceEquals(h, a.Host) && p == a.Port ? a : new Address(h, p);
+    }
 
     /// <summary>Marks a pending Ctrl-C as seen; true for the one caller that should raise KeyboardInterrupt.</summary>
     /// <returns>Whether to raise.</returns>
@@ -102,12 +107,15 @@ public static class Bridge
         return result!;
     }
 
-    /// <summary><c>bind((host, port))</c>.</summary>
+    /// <summary><c>bind((host, port))</c>, with <c>--map-port</c> entries applied.</summary>
     public static void Bind(USocket socket, string host, int port)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        socket.Bind((host, port));
+        socket.Bind((host, PortMap.Map(port)));
     }
+
+    /// <summary>Adds a <c>--map-port PORT=HOSTPORT</c> entry.</summary>
+    public static void AddPortMap(string entry) => PortMap.Add(entry);
 
     /// <summary><c>setsockopt(level, optname, bytes)</c>.</summary>
     public static void SetSockOptBytes(USocket socket, int level, int optname, byte[] value)

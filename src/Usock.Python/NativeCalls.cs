@@ -244,7 +244,7 @@ public static unsafe class NativeCalls
         try
         {
             string name = Encoding.UTF8.GetString(host, checked((int)hostLength));
-            return s.SendTo(new ReadOnlySpan<byte>(p, checked((int)n)), (name, checked((int)port)));
+            return s.SendTo(new ReadOnlySpan<byte>(p, checked((int)n)), ResolveTable.Map(name, checked((int)port)));
         }
         catch (Exception e)
         {

@@ -5,7 +5,8 @@ namespace Usock.Python;
 
 /// <summary>
 /// curl-style <c>--resolve NAME:PORT=ADDR:PORT</c> entries: a script's <c>getaddrinfo(NAME, PORT)</c> answers
-/// <c>(ADDR, PORT)</c> and <c>connect((NAME, PORT))</c> goes there, without any lookup.
+/// <c>(ADDR, PORT)</c> and <c>connect((NAME, PORT))</c> and <c>sendto(data, (NAME, PORT))</c> go there, without any
+/// lookup. NAME may be an IP literal: a program that talks to a fixed internet address is pointed at a local peer.
 /// </summary>
 internal static class ResolveTable
 {
@@ -35,6 +36,25 @@ internal static class ResolveTable
         {
             return Entries.Count > 0 && Entries.TryGetValue((host.ToLowerInvariant(), port), out var to) ? to : (host, port);
         }
+    }
+
+    /// <summary>The name an address was mapped from, when that name is an IP literal (a datagram's sender as the
+    /// script addressed it: <c>recvfrom</c> after <c>sendto(("1.2.3.4", 6666))</c> redirected to 127.0.0.1:9000 reports
+    /// 1.2.3.4:6666); otherwise the same pair.</summary>
+    public static (string Host, int Port) Unmap(string host, int port)
+    {
+        lock (Entries)
+        {
+            foreach (KeyValuePair<(string Name, int Port), (string Host, int Port)> e in Entries)
+            {
+                if (e.Value.Port == port && e.Value.Host == host && IPAddress.TryParse(e.Key.Name, out _))
+                {
+                    return e.Key;
+                }
+            }
+        }
+
+        return (host, port);
     }
 
     private static bool TrySplit(string s, out string host, out int port)

@@ -28,6 +28,11 @@ public static class ScriptHost
             {
                 ResolveTable.Add(entry);
             }
+
+            foreach (string entry in options.MapPort)
+            {
+                PortMap.Add(entry);
+            }
         }
         catch (ArgumentException e)
         {
@@ -46,9 +51,9 @@ public static class ScriptHost
         }
         else if (Directory.Exists(options.Script))
         {
-            if (!File.Exists(Path.Combine(options.Script, "main.py")))
+            if (!File.Exists(Path.Combine(options.Script, "main.py")) && !File.Exists(Path.Combine(options.Script, "_main.py")))
             {
-                error.WriteLine($"usock: '{options.Script}' is a folder without main.py (a device project runs its main.py)");
+                error.WriteLine($"usock: '{options.Script}' is a folder without main.py or _main.py (a device project runs its main.py, else _main.py)");
                 return ScriptExitCodes.Usage;
             }
 
@@ -73,6 +78,12 @@ public static class ScriptHost
         {
             error.WriteLine($"usock: {e.Message}");
             return ScriptExitCodes.NoPython;
+        }
+
+        if (options.Bak is not null && File.Exists(options.Bak))
+        {
+            error.WriteLine($"usock: --bak '{options.Bak}' is a file (the device's /bak is a folder)");
+            return ScriptExitCodes.Usage;
         }
 
         return Embed(python, kind, target, options, error);
@@ -138,7 +149,8 @@ public static class ScriptHost
 
             using var k = new PyString(kind);
             using var t = new PyString(target);
-            using PyObject rc = main.Invoke(k, t, argv);
+            using var bak = new PyString(options.Bak is null ? "" : Path.GetFullPath(options.Bak));
+            using PyObject rc = main.Invoke(k, t, argv, bak);
             Trace("script ended");
             return rc.As<int>();
         }

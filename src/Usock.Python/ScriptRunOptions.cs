@@ -3,7 +3,8 @@ namespace Usock.Python;
 /// <summary>What <see cref="ScriptHost.Run"/> runs, and how.</summary>
 public sealed class ScriptRunOptions
 {
-    /// <summary>A script file, or a device project folder whose <c>main.py</c> runs; <c>null</c> with no
+    /// <summary>A script file, or a device project folder whose <c>main.py</c> (else <c>_main.py</c>) runs; the
+    /// script's folder is the device's <c>/usr</c>; <c>null</c> with no
     /// <see cref="Code"/> starts an interactive prompt.</summary>
     public string? Script { get; init; }
 
@@ -24,6 +25,13 @@ public sealed class ScriptRunOptions
     /// (<c>--imei</c>), <c>uart2</c> (<c>--uart 2=SPEC</c>), <c>attach_ms</c> (<c>--attach-ms</c>). See docs/scripts.md.
     /// </summary>
     public IReadOnlyDictionary<string, string> Device { get; init; } = new Dictionary<string, string>();
+
+    /// <summary><c>--map-port PORT=HOSTPORT</c> entries: the script's bind of PORT binds HOSTPORT.</summary>
+    public IReadOnlyList<string> MapPort { get; init; } = [];
+
+    /// <summary>The folder that is the device's <c>/bak</c> (<c>--bak</c>); <c>null</c>: <c>bak</c> beside the
+    /// program's folder (the device's <c>/usr</c>), made when something is first written there.</summary>
+    public string? Bak { get; init; }
 }
 
 /// <summary>The exit codes of <c>usock run</c> that are not the script's own.</summary>
@@ -32,7 +40,8 @@ public static class ScriptExitCodes
     /// <summary>An uncaught exception ended the script (its traceback is on stderr), as python3.</summary>
     public const int UncaughtException = 1;
 
-    /// <summary>The command line was wrong (a bad <c>--resolve</c>, a missing script).</summary>
+    /// <summary>The command line was wrong (a bad <c>--resolve</c> or <c>--map-port</c>, a missing script, a folder
+    /// without <c>main.py</c> or <c>_main.py</c>).</summary>
     public const int Usage = 2;
 
     /// <summary>The program called <c>misc.Power.powerRestart()</c> (or <c>net.setModemFun(fun, 1)</c>): the device restarts.</summary>

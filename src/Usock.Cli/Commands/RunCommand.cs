@@ -4,13 +4,13 @@ using Usock.Python;
 namespace Usock.Cli.Commands;
 
 /// <summary>
-/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
+/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
 /// runs a QuecPython program on the PC, its <c>usocket</c> backed by Usock. Everything after the script (or after
 /// <c>-c CODE</c>) belongs to the script, so this command reads its own arguments instead of System.CommandLine.
 /// </summary>
 internal static class RunCommand
 {
-    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]";
+    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]";
 
     /// <summary>The command as help lists it; <see cref="Run"/> does the parsing.</summary>
     public static Command Create()
@@ -18,19 +18,22 @@ internal static class RunCommand
         var command = new Command("run", "Run a QuecPython script (or a device project folder's main.py, or -c CODE, or a prompt) on the PC, its usocket backed by Usock.")
         {
             new Option<string[]>("--resolve") { Description = "NAME:PORT=ADDR:PORT: the script's getaddrinfo/connect of NAME:PORT go to ADDR:PORT (as curl's --resolve)" },
+            new Option<string[]>("--map-port") { Description = "PORT=HOSTPORT: the script's bind of PORT binds HOSTPORT instead (e.g. 80=8080: a server for the device's port 80 without root)" },
+            new Option<string>("--bak") { Description = "The folder that is the device's /bak (default: bak beside the program's folder, which is /usr; made when first written)" },
             new Option<string>("--python") { Description = "The python3 to embed (default: USOCK_PYTHON, else python3 on PATH; 3.11 or newer with its shared library)" },
             new Option<bool>("--serve-example") { Description = "Start the local stand-in for www.tongxinmao.com:80 (as usock example) and resolve that name to it" },
             new Option<string>("--imei") { Description = "The IMEI modem.getDevImei() reports (default USOCK_IMEI, else 860000000000000)" },
             new Option<string[]>("--uart") { Description = "N=SPEC: wire the program's machine.UART(N) to tcp:HOST:PORT (usock connects), stdio or pty" },
             new Option<int>("--attach-ms") { Description = "How long the radio takes to attach after net.setModemFun(1) (default USOCK_ATTACH_MS, else 1000)" },
             new Option<string>("-c") { Description = "Run CODE instead of a script" },
-            new Argument<string[]>("script-and-args") { Description = "SCRIPT or DIR (runs DIR/main.py) and the script's own arguments", Arity = ArgumentArity.ZeroOrMore },
+            new Argument<string[]>("script-and-args") { Description = "SCRIPT or DIR (runs DIR/main.py, else DIR/_main.py; the script's folder is the device's /usr) and the script's own arguments", Arity = ArgumentArity.ZeroOrMore },
         };
         command.WithExamples("""
             usock run examples/quecpython/example.py --serve-example
             usock run --resolve www.tongxinmao.com:80=127.0.0.1:8080 app.py
             usock run my_project/
             usock run --uart 2=tcp:127.0.0.1:7000 --imei 866123456789012 dtu/
+            usock run --map-port 80=8080 --resolve 1.2.3.4:6666=127.0.0.1:9000 my_project/
             usock run -c "import usocket; print(usocket.getaddrinfo('localhost', 80))"
             """);
         command.SetAction(result => Run([.. result.Tokens.Select(t => t.Value).SkipWhile(v => v != "run").Skip(1)]));
@@ -43,7 +46,8 @@ internal static class RunCommand
     {
         var resolve = new List<string>();
         var device = new Dictionary<string, string>();
-        string? python = null, code = null, script = null;
+        var mapPort = new List<string>();
+        string? python = null, code = null, script = null, bak = null;
         bool serve = false;
         int i = 0;
         for (; i < args.Length; i++)
@@ -60,7 +64,7 @@ internal static class RunCommand
             {
                 serve = true;
             }
-            else if (a is "--resolve" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms")
+            else if (a is "--resolve" or "--map-port" or "--bak" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms")
             {
                 if (i + 1 >= args.Length)
                 {
@@ -80,6 +84,14 @@ internal static class RunCommand
                 {
                     resolve.Add(value);
                 }
+                else if (a == "--map-port")
+                {
+                    mapPort.Add(value);
+                }
+                else if (a == "--bak")
+                {
+                    bak = value;
+                }
                 else if (a == "--python")
                 {
                     python = value;
@@ -94,6 +106,14 @@ internal static class RunCommand
             else if (a.StartsWith("--resolve=", StringComparison.Ordinal))
             {
                 resolve.Add(a["--resolve=".Length..]);
+            }
+            else if (a.StartsWith("--map-port=", StringComparison.Ordinal))
+            {
+                mapPort.Add(a["--map-port=".Length..]);
+            }
+            else if (a.StartsWith("--bak=", StringComparison.Ordinal))
+            {
+                bak = a["--bak=".Length..];
             }
             else if (a.StartsWith("--python=", StringComparison.Ordinal))
             {
@@ -130,7 +150,7 @@ internal static class RunCommand
 
         Console.Out.Flush();
         int rc = ScriptHost.Run(
-            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, Device = device },
+            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device },
             Console.Error);
         ScriptHost.ExitNow(rc); // the interpreter is not finalized: that would take most of a second
         return rc;

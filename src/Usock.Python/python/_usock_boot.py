@@ -5,8 +5,10 @@ import builtins
 import importlib.abc
 import importlib.machinery
 import os
+import importlib.util
 import signal
 import sys
+import sysconfig
 import traceback
 
 import clr  # noqa: F401  (pythonnet: makes the .NET namespaces importable)
@@ -14,13 +16,17 @@ from Usock.Python import Bridge as _B
 
 # Names a device program imports and CPython has under another name: resolved for every importer (no clash).
 _EVERYWHERE = {
-    'ustruct': 'struct', 'ubinascii': 'binascii', 'ujson': 'json', 'uos': 'os', 'uio': 'io',
-    'ure': 're', 'uhashlib': 'hashlib', 'uerrno': 'errno', 'ucollections': 'collections', 'urandom': 'random',
-    'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
+    'ustruct': 'struct', 'ubinascii': 'binascii', 'ujson': 'json', 'uio': 'io',
+    'ure': 're', 'uhashlib': 'hashlib', 'uerrno': 'errno', 'ucollections': 'collections',
+    'urandom': 'random', 'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
 }
-# Names the standard library also uses: the device's module only for the script and its own modules.
-_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'queue': '_usock_queue'}
-_roots = ()
+# Names the standard library also uses: the device's module only for device code (below).
+_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'os': 'uos', 'queue': '_usock_queue'}
+# Never a file of the program: what the device has built in (and the usr package itself).
+_BUILT_IN = frozenset(_EVERYWHERE) | frozenset(_DEVICE_ONLY) | {
+    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
+_program = ()   # host folder prefixes holding program code (the project folder)
+_library = ()   # the standard library and site-packages: never program code, even inside the project folder
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -38,32 +44,108 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         exec(compile(_sources[module.__name__], module.__spec__.origin, 'exec'), module.__dict__)
 
 
-def _is_device(g):
-    if not g:
-        return False
+_finder = _Finder()
+
+
+def _is_program(g):
+    """Code of the program: its main script, -c code or prompt, and modules loaded from its folder."""
     if g.get('__name__') == '__main__':
         return True
     f = g.get('__file__')
-    return bool(f) and bool(_roots) and f.startswith(_roots)
+    return bool(f) and f.startswith(_program) and not f.startswith(_library)
+
+
+def _is_device(g):
+    """Code that sees the device: the program, and the device's own modules (embedded, not _usock internals)."""
+    if not g:
+        return False
+    if g.get('__loader__') is _finder:
+        return not g.get('__name__', '_').startswith('_')
+    return _is_program(g)
+
+
+def _program_has(top):
+    """Whether the program's folder holds the top-level module `top` (then it is usr.top for the program)."""
+    if top in _BUILT_IN or not _L.root:
+        return False
+    if 'usr.' + top in sys.modules:
+        return True
+    base = os.path.join(_L.root, top)
+    if os.path.isfile(base + '.py') or os.path.isfile(os.path.join(base, '__init__.py')):
+        return True
+    # a bare folder is a package of the program only where nothing else has that name (as CPython's namespaces)
+    return os.path.isdir(base) and top not in sys.modules and importlib.util.find_spec(top) is None
+
+
+def _target(top, g):
+    """What a top-level import of `top` means for the importer with globals g: another module's name, or None."""
+    if _is_device(g):
+        to = _DEVICE_ONLY.get(top) or _EVERYWHERE.get(top)
+        if to is None and _is_program(g) and _program_has(top):
+            to = 'usr.' + top
+        return to
+    return _EVERYWHERE.get(top)
 
 
 _std_import = builtins.__import__
+_std_import_module = importlib.import_module
+_std_open = builtins.open
 
 
 def _import(name, globals=None, locals=None, fromlist=(), level=0):
     if level == 0:
-        to = _EVERYWHERE.get(name)
-        if to is None:
-            to = _DEVICE_ONLY.get(name)
-            if to is not None and not _is_device(globals):
-                to = None
+        if globals is None:  # __import__('x') called directly: the caller's module decides
+            globals = sys._getframe(1).f_globals
+        top, dot, rest = name.partition('.')
+        to = _target(top, globals)
         if to is not None:
-            name = to
+            module = _std_import(to + dot + rest, globals, locals, fromlist, 0)
+            return module if fromlist else sys.modules[to]
     return _std_import(name, globals, locals, fromlist, level)
 
 
-sys.meta_path.insert(0, _Finder())
+def _import_module(name, package=None):
+    if not name.startswith('.'):
+        top, dot, rest = name.partition('.')
+        to = _target(top, sys._getframe(1).f_globals)
+        if to is not None:
+            name = to + dot + rest
+    return _std_import_module(name, package)
+
+
+def _open(file, mode='r', *args, **kwargs):
+    if _is_device(sys._getframe(1).f_globals):
+        return _L.device_open(file, mode, *args, **kwargs)
+    return _std_open(file, mode, *args, **kwargs)
+
+
+sys.meta_path.insert(0, _finder)
+import _usock_layout as _L  # noqa: E402 (loaded by the finder above)
+
 builtins.__import__ = _import
+importlib.import_module = _import_module
+builtins.open = _open
+
+
+def _enter_layout(root, bak, chdir):
+    """Makes `root` the device's /usr: the usr package, open() and uos paths, the current folder; the program's
+    files are importable by the program only (as usr.X, and by their own names), never by library code."""
+    global _program, _library
+    root = os.path.realpath(root)
+    _L.configure(root, bak or os.path.join(os.path.dirname(root), 'bak'))
+    _program = (_L.root.rstrip('/') + '/',)
+    _library = tuple(sorted({p.rstrip('/') + '/' for k in ('stdlib', 'platstdlib', 'purelib', 'platlib')
+                             for p in [sysconfig.get_paths().get(k)] if p}))
+    for entry in ('', '.', root, os.getcwd()):
+        while entry in sys.path:
+            sys.path.remove(entry)
+    spec = importlib.machinery.ModuleSpec('usr', None, is_package=True)
+    spec.submodule_search_locations = [_L.root]
+    usr = importlib.util.module_from_spec(spec)
+    sys.modules['usr'] = usr
+    sys.dont_write_bytecode = True  # no __pycache__ in the program's folder (the device's /usr)
+    if chdir:
+        os.chdir(_L.root)
 
 
 def _on_sigint(signum, frame):
@@ -104,8 +186,23 @@ def _run_file(path, g):
     exec(compile(source, path, 'exec'), g)
 
 
-def main(kind, target, argv):
-    global _roots
+def _entry(folder):
+    """The file a device project starts from: main.py, else _main.py."""
+    for name in ('main.py', '_main.py'):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(2, 'no main.py or _main.py in', folder)
+
+
+def _wait_for_threads():
+    """As the device: the program goes on while threads it started with _thread run (Ctrl-C ends the wait)."""
+    threads = sys.modules.get('_usock_thread')
+    if threads is not None:
+        threads.wait_all()
+
+
+def main(kind, target, argv, bak=None):
     import __main__
     g = __main__.__dict__
     g['__name__'] = '__main__'
@@ -113,30 +210,21 @@ def main(kind, target, argv):
     rc = 0
     try:
         try:
-            if kind == 'file':
-                path = os.path.abspath(target)
-                root = os.path.dirname(path)
-                sys.argv = [target] + list(argv)
-                sys.path.insert(0, root)
-                _roots = (root + os.sep,)
-                _run_file(target, g)
-            elif kind == 'dir':
-                root = os.path.abspath(target)
-                main_py = os.path.join(target, 'main.py')
-                sys.argv = [main_py] + list(argv)
-                sys.path.insert(0, root)
-                _roots = (root + os.sep,)
-                _run_file(main_py, g)
+            if kind in ('file', 'dir'):
+                path = os.path.realpath(_entry(target) if kind == 'dir' else target)
+                sys.argv = [target if kind == 'file' else path] + list(argv)
+                _enter_layout(os.path.dirname(path), bak, chdir=True)
+                _run_file(path, g)
+                _wait_for_threads()
             elif kind == 'code':
                 sys.argv = ['-c'] + list(argv)
-                sys.path.insert(0, '')
-                _roots = (os.getcwd() + os.sep,)
+                _enter_layout(os.getcwd(), bak, chdir=False)
                 exec(compile(target, '<string>', 'exec'), g)
+                _wait_for_threads()
             else:
                 import code
                 sys.argv = [''] + list(argv)
-                sys.path.insert(0, '')
-                _roots = (os.getcwd() + os.sep,)
+                _enter_layout(os.getcwd(), bak, chdir=False)
                 banner = 'Python %s on %s, with Usock: usocket, uselect, utime, log, checkNet ... (Ctrl-D exits)' % (
                     sys.version.split()[0], sys.platform)
                 code.interact(banner=banner, local=g, exitmsg='')

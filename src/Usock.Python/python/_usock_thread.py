@@ -1,19 +1,45 @@
 # The device's _thread: CPython's, plus QuecPython's extras (socket calls release the GIL, so a receive thread
 # and the main thread run side by side).
 import _thread as _t
+import threading as _threading
 from _thread import *  # noqa: F401,F403
 
 _running = set()
+_alive = 0  # threads started here and not yet ended: the program runs on while there are any
+_changed = _threading.Condition(_threading.Lock())
+
+
+def _ended():
+    global _alive
+    with _changed:
+        _alive -= 1
+        _changed.notify_all()
 
 
 def start_new_thread(function, args, kwargs=None):
+    global _alive
+
     def run():
         _running.add(_t.get_ident())
         try:
             function(*args, **(kwargs or {}))
         finally:
             _running.discard(_t.get_ident())
-    return _t.start_new_thread(run, ())
+            _ended()
+    with _changed:
+        _alive += 1  # counted before it starts: a main script that returns at once still waits for it
+    try:
+        return _t.start_new_thread(run, ())
+    except BaseException:
+        _ended()
+        raise
+
+
+def wait_all():
+    """Returns when every thread started here has ended; waits in slices so Ctrl-C ends the wait at once."""
+    with _changed:
+        while _alive:
+            _changed.wait(0.05)
 
 
 def delete_lock(lock):

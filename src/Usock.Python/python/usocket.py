@@ -102,10 +102,34 @@ def _addr(address):
         host = host.decode()
     if type(host) is not str:
         raise TypeError('host must be a str')
-    port = _int(port, 'port')
+    port = _port(port)
     if not 0 <= port <= 65535:
         raise ValueError('port must be 0-65535')
     return host, port
+
+
+def _port(port):
+    """A port: an int, or a str of decimal digits as the firmware accepts (connect((ip, "6666")))."""
+    if isinstance(port, (str, bytes)):
+        text = port.decode() if isinstance(port, bytes) else port
+        if not (text.isdigit() and text.isascii()):
+            raise ValueError('invalid port %r: a number 0-65535 is required' % (port,))
+        return int(text)
+    return _int(port, 'port')
+
+
+_told = set()
+
+
+def _privileged(port):
+    """EACCES for a port below 1024: the PC needs root for it, and --map-port gives the program another one."""
+    hint = 'port %d needs root on the PC: usock run --map-port %d=%d binds %d instead' % (port, port, port + 8000,
+                                                                                    port + 8000)
+    if port not in _told:
+        _told.add(port)
+        import sys
+        print('usock: bind to %s' % hint, file=sys.stderr, flush=True)
+    return OSError(13, 'EACCES (%s)' % hint)
 
 
 class _Buffer:
@@ -184,7 +208,10 @@ class socket:
         try:
             _B.Bind(self._s, host, port)
         except _ClrError as e:
-            raise _err(e) from None
+            err = _err(e)
+            if err.errno == 13 and 0 < port < 1024:
+                err = _privileged(port)
+            raise err from None
 
     def listen(self, backlog=5):
         backlog = _int(backlog, 'backlog')
@@ -415,11 +442,7 @@ def getaddrinfo(host, port, af=0, type=0, proto=0, flags=0):
         host = ''
     if not isinstance(host, str):
         raise TypeError('host must be a str')
-    if isinstance(port, str):
-        if not port.isdigit():
-            raise ValueError('port must be a number')
-        port = int(port)
-    port = _int(port, 'port')
+    port = _port(port)
     try:
         infos = _B.GetAddrInfo(host, port)
     except _ClrError as e:
