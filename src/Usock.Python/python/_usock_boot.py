@@ -87,6 +87,14 @@ def _target(top, g):
     return _EVERYWHERE.get(top)
 
 
+def _caller():
+    """The globals of the code that called the hook's caller ({} when only native code is on the stack)."""
+    try:
+        return sys._getframe(2).f_globals
+    except ValueError:
+        return {}
+
+
 _std_import = builtins.__import__
 _std_import_module = importlib.import_module
 _std_open = builtins.open
@@ -95,7 +103,7 @@ _std_open = builtins.open
 def _import(name, globals=None, locals=None, fromlist=(), level=0):
     if level == 0:
         if globals is None:  # __import__('x') called directly: the caller's module decides
-            globals = sys._getframe(1).f_globals
+            globals = _caller()
         top, dot, rest = name.partition('.')
         to = _target(top, globals)
         if to is not None:
@@ -107,14 +115,14 @@ def _import(name, globals=None, locals=None, fromlist=(), level=0):
 def _import_module(name, package=None):
     if not name.startswith('.'):
         top, dot, rest = name.partition('.')
-        to = _target(top, sys._getframe(1).f_globals)
+        to = _target(top, _caller())
         if to is not None:
             name = to + dot + rest
     return _std_import_module(name, package)
 
 
 def _open(file, mode='r', *args, **kwargs):
-    if _is_device(sys._getframe(1).f_globals):
+    if _is_device(_caller()):
         return _L.device_open(file, mode, *args, **kwargs)
     return _std_open(file, mode, *args, **kwargs)
 
