@@ -25,7 +25,7 @@ public sealed class DeviceLayoutTests
         marker = sys.argv[1]
         cfg = ujson.loads(open('/usr/config.json').read())
         print('config', cfg['server'], cfg['port'])
-        print('modules', usr.settings.NAME, helper.who(), uart_stub.KIND, add(2, 3))
+        print('modules', usr.settings.NAME, helper.who(), uart_stub.KIND, add(2, 3), usr.STARTED_IN)
         uos.mkdir('/usr/data')
         with open('/usr/data/out.txt', 'w') as f:
             f.write('written on the device')
@@ -56,6 +56,7 @@ public sealed class DeviceLayoutTests
     private static DeviceProject Project() => new DeviceProject()
         .File("_main.py", Main)
         .File("config.json", """{"server": "mqtt.example", "port": 1883}""")
+        .File("__init__.py", "import uos\nSTARTED_IN = uos.getcwd()\n") // the usr package's own, as the DTU solution has
         .File("settings.py", "NAME = 'demo'")
         .File("helper.py", "import socket\n\ndef who():\n    return socket.__name__\n")
         .File("drivers/uart_stub.py", "KIND = 'stub'") // a folder without __init__.py, as on the device
@@ -74,7 +75,7 @@ public sealed class DeviceLayoutTests
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Equal(
             "config mqtt.example 1883\n" +
-            "modules demo usocket stub 15\n" +
+            "modules demo usocket stub 15 /usr\n" +
             "listdir ['out.txt'] 21\n" +
             "exists True False False True\n" +
             "cwd /usr NAME = 'demo'\n" +

@@ -35,6 +35,8 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def find_spec(self, name, path=None, target=None):
         if path is None and name in _sources:
             return importlib.machinery.ModuleSpec(name, self, origin='<usock>/' + name + '.py')
+        if path is None and name == 'usr' and _L.root:
+            return _usr_spec(_L.root)
         return None
 
     def create_module(self, spec):
@@ -45,6 +47,16 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 _finder = _Finder()
+
+
+def _usr_spec(root):
+    """The package usr: the program's folder (its __init__.py runs on the first import, as on the device)."""
+    init = os.path.join(root, '__init__.py')
+    if os.path.isfile(init):
+        return importlib.util.spec_from_file_location('usr', init, submodule_search_locations=[root])
+    spec = importlib.machinery.ModuleSpec('usr', None, is_package=True)
+    spec.submodule_search_locations = [root]
+    return spec
 
 
 def _is_program(g):
@@ -147,10 +159,7 @@ def _enter_layout(root, bak, chdir):
     for entry in ('', '.', root, os.getcwd()):
         while entry in sys.path:
             sys.path.remove(entry)
-    spec = importlib.machinery.ModuleSpec('usr', None, is_package=True)
-    spec.submodule_search_locations = [_L.root]
-    usr = importlib.util.module_from_spec(spec)
-    sys.modules['usr'] = usr
+    sys.modules.pop('usr', None)  # found by the finder (above) when first imported
     sys.dont_write_bytecode = True  # no __pycache__ in the program's folder (the device's /usr)
     if chdir:
         os.chdir(_L.root)
