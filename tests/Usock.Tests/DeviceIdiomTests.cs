@@ -67,7 +67,7 @@ public sealed class DeviceIdiomTests
         PythonScripts.Interrupt(p.Id);
         CliProcess.Result r = p.WaitForExit();
         Assert.Equal(130, r.ExitCode);
-        Assert.Contains("KeyboardInterrupt", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains("KeyboardInterrupt", r.StdErr, StringComparison.Ordinal); // (while the program's threads ran), unless it came a moment sooner
     }
 
     [Fact]

@@ -36,6 +36,8 @@ public sealed class DeviceLayoutTests
         print('exists', os.path.exists('/usr/data/kept.txt'), os.path.exists('/usr/data/out.txt'),
               os.path.isfile('/usr/data/gone.txt'), os.path.isdir('/usr/data'))
         print('cwd', uos.getcwd(), open('settings.py').read().strip())
+        import io, uio
+        print('io', io.open('/usr/settings.py').read() == uio.open('settings.py').read(), io.BytesIO(b'x').read())
         print('host usr', os.path.exists('/usr/bin'), os.path.isdir('/usr/lib'))
         for attempt in (lambda: open('/usr/bin/env', 'rb'), lambda: uos.listdir('/usr/share'), lambda: uos.stat('/usr/lib')):
             try:
@@ -79,6 +81,7 @@ public sealed class DeviceLayoutTests
             "listdir ['out.txt'] 21\n" +
             "exists True False False True\n" +
             "cwd /usr NAME = 'demo'\n" +
+            "io True b'x'\n" +
             "host usr False False\n" +
             "enoent 2\nenoent 2\nenoent 2\n" +
             "bak ['state.json']\n" +

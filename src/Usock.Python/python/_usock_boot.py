@@ -16,15 +16,16 @@ from Usock.Python import Bridge as _B
 
 # Names a device program imports and CPython has under another name: resolved for every importer (no clash).
 _EVERYWHERE = {
-    'ustruct': 'struct', 'ubinascii': 'binascii', 'ujson': 'json', 'uio': 'io',
+    'ustruct': 'struct', 'ubinascii': 'binascii', 'ujson': 'json',
     'ure': 're', 'uhashlib': 'hashlib', 'uerrno': 'errno', 'ucollections': 'collections',
     'urandom': 'random', 'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
 }
 # Names the standard library also uses: the device's module only for device code (below).
-_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'os': 'uos', 'queue': '_usock_queue'}
+_DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'os': 'uos',
+                'io': 'uio', 'queue': '_usock_queue'}
 # Never a file of the program: what the device has built in (and the usr package itself).
 _BUILT_IN = frozenset(_EVERYWHERE) | frozenset(_DEVICE_ONLY) | {
-    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
+    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'uio', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
 _program = ()   # host folder prefixes holding program code (the project folder)
 _library = ()   # the standard library and site-packages: never program code, even inside the project folder
 
@@ -216,7 +217,11 @@ def _wait_for_threads():
     """As the device: the program goes on while threads it started with _thread run (Ctrl-C ends the wait)."""
     threads = sys.modules.get('_usock_thread')
     if threads is not None:
-        threads.wait_all()
+        try:
+            threads.wait_all()
+        except KeyboardInterrupt:
+            print('KeyboardInterrupt (while the program\'s threads ran)', file=sys.stderr)
+            raise SystemExit(130) from None
 
 
 def main(kind, target, argv, bak=None):
