@@ -186,7 +186,7 @@ public sealed class DeviceIdiomTests
         int unprivileged = int.Parse(File.ReadAllText("/proc/sys/net/ipv4/ip_unprivileged_port_start").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.SkipWhen(unprivileged <= 80, $"this host lets anyone bind port 80 (ip_unprivileged_port_start {unprivileged})");
         bool root = Environment.UserName == "root";
-        Assert.SkipWhen(root && !File.Exists("/usr/bin/setpriv"), "running as root without setpriv to drop CAP_NET_BIND_SERVICE");
+        Assert.SkipWhen(root && !CanDropBindCapability(), "running as root without setpriv able to drop CAP_NET_BIND_SERVICE");
         ProcessStartInfo psi = CliProcess.StartInfo(["run", "-c", "import usocket\nusocket.socket().bind(('127.0.0.1', 80))\n"]);
         if (root)
         {
@@ -205,6 +205,23 @@ public sealed class DeviceIdiomTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("usock: bind to port 80 needs root on the PC: usock run --map-port 80=8080 binds 8080 instead\n", r.StdErr, StringComparison.Ordinal);
         Assert.Contains("PermissionError: [Errno 13] EACCES (port 80 needs root on the PC", r.StdErr, StringComparison.Ordinal);
+    }
+
+    private static bool CanDropBindCapability()
+    {
+        if (!File.Exists("/usr/bin/setpriv"))
+        {
+            return false;
+        }
+
+        var psi = new ProcessStartInfo("/usr/bin/setpriv", ["--inh-caps=-net_bind_service", "--bounding-set=-net_bind_service", "true"])
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+        };
+        using Process probe = Process.Start(psi)!;
+        probe.StandardError.ReadToEnd();
+        return probe.WaitForExit(10_000) && probe.ExitCode == 0;
     }
 
     private static USocket Listener()
