@@ -71,6 +71,28 @@ public sealed class DeviceIdiomTests
     }
 
     [Fact]
+    public void A_device_module_holding_the_program_keeps_it_running_after_main_returns()
+    {
+        // What a device module with pending work (an armed timer) does: _usock_thread.hold() until release(). The
+        // work here runs on a daemon thread, which would die with the program if nothing held it.
+        PythonScripts.SkipUnlessPython();
+        using CliProcess.Running p = CliProcess.Start("run", "-c", """
+            import sys, threading, _usock_thread
+            def work():
+                print('late work', sys.stdin.readline().strip(), flush=True)
+                _usock_thread.release()
+            _usock_thread.hold()
+            threading.Thread(target=work, daemon=True).start()
+            print('main returned', flush=True)
+            """);
+        p.WaitForStdOut("main returned");
+        p.Write("after main\n");
+        CliProcess.Result r = p.WaitForExit();
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("main returned\nlate work after main\n", r.StdOut);
+    }
+
+    [Fact]
     public void An_explicit_exit_ends_the_program_while_its_threads_run()
     {
         CliProcess.Result r = PythonScripts.Run("-c", """

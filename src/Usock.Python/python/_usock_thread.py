@@ -5,11 +5,19 @@ import threading as _threading
 from _thread import *  # noqa: F401,F403
 
 _running = set()
-_alive = 0  # threads started here and not yet ended: the program runs on while there are any
+_alive = 0  # threads started here and not yet ended, and holds: the program runs on while there are any
 _changed = _threading.Condition(_threading.Lock())
 
 
-def _ended():
+def hold():
+    """Keeps the program running after its main script returns, until release(): what a thread started here
+    does, and what a device module does while it has work pending (e.g. an armed timer), as on the device."""
+    global _alive
+    with _changed:
+        _alive += 1
+
+
+def release():
     global _alive
     with _changed:
         _alive -= 1
@@ -17,21 +25,18 @@ def _ended():
 
 
 def start_new_thread(function, args, kwargs=None):
-    global _alive
-
     def run():
         _running.add(_t.get_ident())
         try:
             function(*args, **(kwargs or {}))
         finally:
             _running.discard(_t.get_ident())
-            _ended()
-    with _changed:
-        _alive += 1  # counted before it starts: a main script that returns at once still waits for it
+            release()
+    hold()  # counted before it starts: a main script that returns at once still waits for it
     try:
         return _t.start_new_thread(run, ())
     except BaseException:
-        _ended()
+        release()
         raise
 
 
