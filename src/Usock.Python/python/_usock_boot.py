@@ -1,11 +1,12 @@
-# The runner inside usock run: loads the device modules from the embedded sources, gives scripts the device's
-# names (socket -> usocket, select -> uselect, ssl -> ussl, _thread with QuecPython's extras) without changing what the
-# standard library imports, installs the Ctrl-C handler and runs the script. Executed once by ScriptHost.
+# The runner inside usock run: loads the device modules from the embedded sources, gives device code (the program
+# and the device's modules) the device's names (socket -> usocket, os -> uos, _thread with QuecPython's extras, the
+# program's own files as usr.X) and the device's layout (/usr is the program's folder) without changing what the
+# standard library imports or opens, installs the Ctrl-C handler and runs the script. Executed once by ScriptHost.
 import builtins
 import importlib.abc
 import importlib.machinery
-import os
 import importlib.util
+import os
 import signal
 import sys
 import sysconfig
