@@ -181,6 +181,19 @@ public sealed class DeviceLayoutTests
     }
 
     [Fact]
+    public void Run_help_lists_every_option_with_what_it_does()
+    {
+        CliProcess.Result r = CliProcess.Run("run", "--help");
+        Assert.Equal(0, r.ExitCode);
+        foreach (string option in new[] { "--resolve", "--map-port", "--bak", "--python", "--serve-example", "-c" })
+        {
+            Assert.Matches($"(?m)^  {System.Text.RegularExpressions.Regex.Escape(option)} +[A-Z]", r.StdOut);
+        }
+
+        Assert.Contains("DIR/_main.py", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_folder_without_main_or_underscore_main_is_a_usage_error()
     {
         using DeviceProject project = new DeviceProject().File("app.py", "print('ran')");

@@ -17,7 +17,7 @@ internal static class RunCommand
     {
         var command = new Command("run", "Run a QuecPython script (or a device project folder's main.py, or -c CODE, or a prompt) on the PC, its usocket backed by Usock.")
         {
-            new Option<string[]>("--resolve") { Description = "NAME:PORT=ADDR:PORT: the script's getaddrinfo/connect of NAME:PORT go to ADDR:PORT (as curl's --resolve)" },
+            new Option<string[]>("--resolve") { Description = "NAME:PORT=ADDR:PORT: the script's getaddrinfo, connect and sendto of NAME:PORT (a name or an IP literal) go to ADDR:PORT (as curl's --resolve)" },
             new Option<string[]>("--map-port") { Description = "PORT=HOSTPORT: the script's bind of PORT binds HOSTPORT instead (e.g. 80=8080: a server for the device's port 80 without root)" },
             new Option<string>("--bak") { Description = "The folder that is the device's /bak (default: bak beside the program's folder, which is /usr; made when first written)" },
             new Option<string>("--python") { Description = "The python3 to embed (default: USOCK_PYTHON, else python3 on PATH; 3.11 or newer with its shared library)" },
@@ -56,6 +56,12 @@ internal static class RunCommand
             if (a is "-h" or "--help" or "-?")
             {
                 Console.Out.WriteLine(Usage);
+                foreach (Option option in Create().Options)
+                {
+                    Console.Out.WriteLine($"  {option.Name,-16} {option.Description}");
+                }
+
+                Console.Out.WriteLine("SCRIPT's folder (DIR: runs DIR/main.py, else DIR/_main.py) is the device's /usr and the current folder.");
                 Console.Out.WriteLine("See docs/scripts.md. Exit codes: the script's own; 1 uncaught exception; 2 usage; 121 misc.Power.powerRestart; 122 misc.Power.powerDown; 123 watchdog (machine.WDT not fed); 125 no Python 3.11+ to embed; 130 Ctrl-C.");
                 return ExitCodes.Ok;
             }
