@@ -23,4 +23,16 @@ public sealed class OsTimerTests
         Assert.Contains("ValueError: boom 2\n", r.StdErr, StringComparison.Ordinal);
         Assert.DoesNotContain("<usock>", r.StdErr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_timer_armed_when_main_returns_keeps_the_program_running_until_it_stops()
+    {
+        PythonScripts.SkipUnlessPython();
+        using var peer = new TcpPeer();
+        using CliProcess.Running p = CliProcess.Start("run", PythonScripts.Script("device/timer_after_main.py"), "127.0.0.1", CliTest.Arg(peer.Port));
+        string received = peer.ReadToEnd();
+        CliProcess.Result r = p.WaitForExit();
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("beat 1\nbeat 2\nbeat 3\n", received); // the device's heartbeat went on after main returned
+    }
 }

@@ -4,6 +4,7 @@ import threading
 import time
 
 import _usock_device
+import _usock_thread
 
 
 def _check(period_ms, callback, what):
@@ -27,6 +28,7 @@ class Engine:
             raise ValueError('%s: a periodic timer needs a period of at least 1 ms' % self._what)
         self.stop()
         stop = self._stop = threading.Event()
+        _usock_thread.hold()  # an armed timer keeps the program running after its main script returns, as on the device
         threading.Thread(target=self._run, args=(stop, period_ms / 1000.0, bool(periodic), callback),
                          name='usock-' + self._what, daemon=True).start()
 
@@ -36,12 +38,15 @@ class Engine:
             self._stop = None
 
     def _run(self, stop, period, periodic, callback):
-        due = time.monotonic() + period
-        while not stop.wait(max(0.0, due - time.monotonic())):
-            try:
-                callback(self._owner)
-            except BaseException as e:
-                _usock_device.callback_failed('the %s callback' % self._what, e)
-            if not periodic:
-                return
-            due += period
+        try:
+            due = time.monotonic() + period
+            while not stop.wait(max(0.0, due - time.monotonic())):
+                try:
+                    callback(self._owner)
+                except BaseException as e:
+                    _usock_device.callback_failed('the %s callback' % self._what, e)
+                if not periodic:
+                    return
+                due += period
+        finally:
+            _usock_thread.release()

@@ -22,3 +22,11 @@ class osTimer:
         self._engine.stop()
         self._deleted = True
         return 0
+
+
+# On the device `osTimer` is the type itself: programs write `import osTimer` then `osTimer()` (and some
+# `osTimer.osTimer()` or `from osTimer import osTimer`). The module's name is bound to the class, which names itself.
+osTimer.osTimer = osTimer
+import sys as _sys  # noqa: E402
+
+_sys.modules[__name__] = osTimer

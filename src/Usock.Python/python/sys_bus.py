@@ -1,6 +1,6 @@
 # sys_bus: in-process publish/subscribe. publish(topic, msg) calls every handler(topic, msg) subscribed to topic on
 # worker threads; publish_sync calls them in the caller's thread, in subscription order.
-import queue as _stdqueue
+from _queue import SimpleQueue as _SimpleQueue  # CPython's: in device code, `queue` is the device's
 import threading
 
 import _usock_device
@@ -8,7 +8,7 @@ import _usock_device
 _WORKERS = 4
 _lock = threading.Lock()
 _table = {}          # topic -> [handler, ...]
-_jobs = _stdqueue.SimpleQueue()
+_jobs = _SimpleQueue()
 _started = []
 
 
