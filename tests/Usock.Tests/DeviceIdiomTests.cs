@@ -44,7 +44,7 @@ public sealed class DeviceIdiomTests
         using CliProcess.Running p = CliProcess.Start("run", project.Usr, Port(server));
         using USocket conn = AcceptFrom(server);
         Assert.Equal("hello\n", Line(conn));
-        p.WaitForStdOut("main returned");
+        p.WaitForStdOut("main returned\n"); // the whole line: print writes its end separately
         conn.SendAll("ping\n"u8);
         Assert.Equal("got ping\n", Line(conn)); // the thread still runs: the main script has returned
         conn.SendAll("bye\n"u8);
@@ -63,7 +63,7 @@ public sealed class DeviceIdiomTests
         using CliProcess.Running p = CliProcess.Start("run", project.Usr, Port(server));
         using USocket conn = AcceptFrom(server);
         Assert.Equal("hello\n", Line(conn));
-        p.WaitForStdOut("main returned");
+        p.WaitForStdOut("main returned\n"); // the whole line: print writes its end separately
         PythonScripts.Interrupt(p.Id);
         CliProcess.Result r = p.WaitForExit();
         Assert.Equal(130, r.ExitCode);
@@ -85,7 +85,7 @@ public sealed class DeviceIdiomTests
             threading.Thread(target=work, daemon=True).start()
             print('main returned', flush=True)
             """);
-        p.WaitForStdOut("main returned");
+        p.WaitForStdOut("main returned\n"); // the whole line: print writes its end separately
         p.Write("after main\n");
         CliProcess.Result r = p.WaitForExit();
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);

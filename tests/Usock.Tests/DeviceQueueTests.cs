@@ -29,7 +29,7 @@ public sealed class DeviceQueueTests
                 sys.exit(42)
             """;
         using CliProcess.Running p = CliProcess.Start("run", "-c", Code);
-        p.WaitForStdOut("waiting");
+        p.WaitForStdOut("waiting\n");
         p.Interrupt(); // before or during get(): KeyboardInterrupt either way, within one 100 ms wait slice
         CliProcess.Result r = p.WaitForExit();
         Assert.Equal(42, r.ExitCode);
