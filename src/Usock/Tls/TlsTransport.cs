@@ -1,34 +1,34 @@
-using System.Diagnostics;
+using Usock.Core;
+using Usock.Platform;
 
 namespace Usock;
 
 /// <summary>
-/// The stream <see cref="System.Net.Security.SslStream"/> reads and writes: the wrapped <see cref="USocket"/>
-/// through its public members only (<see cref="USocket.RecvInto(Span{byte})"/>, <see cref="USocket.SendAll(ReadOnlySpan{byte})"/>,
-/// <see cref="USocket.Write(ReadOnlySpan{byte})"/>, <see cref="USocket.SetTimeout"/>).
+/// The stream <see cref="System.Net.Security.SslStream"/> reads and writes: the socket's <see cref="SocketCore"/>, with
+/// an explicit deadline per call and per direction (<see cref="BeginRead"/>, <see cref="BeginWrite"/>). Synchronous
+/// reads and writes use the core's synchronous primitives, asynchronous ones its async primitives; nothing here sets
+/// the socket's timeout, so a reader and a writer on two threads never change each other's deadline.
 /// </summary>
 /// <remarks>
-/// <para>Each <see cref="USslSocket"/> call sets one deadline per direction (<see cref="BeginRead"/>,
-/// <see cref="BeginWrite"/>); every wait inside it gets what is left, so a call that needs several records still
-/// times out once, as the plain socket's calls do.</para>
-/// <para>Encrypted bytes the kernel cannot take without blocking (non-blocking mode) or before the deadline are
-/// kept in a pending buffer and sent first by the next write: a TLS record is never cut in half on the wire, so
-/// the connection stays usable after 11 or 110 on a write.</para>
-/// <para>Errors pass through <see cref="System.Net.Security.SslStream"/> unchanged: a
-/// <see cref="UsocketException"/> is an <see cref="IOException"/>, which it rethrows as it is.</para>
+/// <para>Each <see cref="USslSocket"/> call starts one deadline per direction on the socket's clock; every wait inside
+/// the call gets what is left of it, so a call that needs several records still times out once, as the plain socket's
+/// calls do. The deadline fields are written only by the holder of the TLS socket's read (or write) lock.</para>
+/// <para>Encrypted bytes the kernel cannot take before the deadline (or at all, non-blocking) are kept in a pending
+/// buffer and sent first by the next write: a TLS record is never cut in half on the wire, so the connection stays
+/// usable after 11 or 110 on a write.</para>
+/// <para>Errors reach <see cref="System.Net.Security.SslStream"/> as <see cref="UsocketException"/> (an
+/// <see cref="IOException"/>, which it rethrows as it is); the caller's cancellation as
+/// <see cref="OperationCanceledException"/>.</para>
 /// </remarks>
-internal sealed class TlsTransport : Stream
+internal sealed class TlsTransport(SocketCore core) : Stream
 {
-    private readonly USocket _sock;
-    private double? _readTimeout;
-    private long _readDeadline;
-    private double? _writeTimeout;
-    private long _writeDeadline;
+    private Deadline _readDeadline = Deadline.Start(-1, TimeProvider.System);
+    private Deadline _writeDeadline = Deadline.Start(-1, TimeProvider.System);
+    private CancellationToken _readToken;
+    private CancellationToken _writeToken;
     private byte[] _pending = [];
     private int _pendingStart;
     private int _pendingEnd;
-
-    public TlsTransport(USocket sock) => _sock = sock;
 
     /// <summary>Bytes already encrypted and waiting for the kernel.</summary>
     public int Pending => _pendingEnd - _pendingStart;
@@ -47,18 +47,18 @@ internal sealed class TlsTransport : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Starts a read-side call with the wrapper's timeout (null blocks, 0 is non-blocking).</summary>
-    public void BeginRead(double? timeout)
+    /// <summary>Starts a read-side call: its deadline (and, async, the caller's token).</summary>
+    public void BeginRead(in Deadline deadline, CancellationToken cancellationToken = default)
     {
-        _readTimeout = timeout;
-        _readDeadline = DeadlineFor(timeout);
+        _readDeadline = deadline;
+        _readToken = cancellationToken;
     }
 
-    /// <summary>Starts a write-side call with the wrapper's timeout.</summary>
-    public void BeginWrite(double? timeout)
+    /// <summary>Starts a write-side call.</summary>
+    public void BeginWrite(in Deadline deadline, CancellationToken cancellationToken = default)
     {
-        _writeTimeout = timeout;
-        _writeDeadline = DeadlineFor(timeout);
+        _writeDeadline = deadline;
+        _writeToken = cancellationToken;
     }
 
     public override int Read(Span<byte> buffer)
@@ -68,16 +68,8 @@ internal sealed class TlsTransport : Stream
             return 0;
         }
 
-        Arm(_readTimeout, _readDeadline);
-        try
-        {
-            return _sock.RecvInto(buffer);
-        }
-        catch (UsocketException e) when (e.Errno == Errno.ENOTCONN)
-        {
-            // The device profile's first end of stream: for TLS it is simply the end of the transport.
-            return 0;
-        }
+        int e = core.Receive(buffer, _readDeadline, out int n);
+        return e == 0 ? n : throw Failure(e, _readToken);
     }
 
     public override int Read(byte[] buffer, int offset, int count)
@@ -86,8 +78,20 @@ internal sealed class TlsTransport : Stream
         return Read(buffer.AsSpan(offset, count));
     }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Read(buffer.Span));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        CancellationToken token = _readToken.CanBeCanceled ? _readToken : cancellationToken;
+        (int e, int n) = await core.ReceiveAsync(buffer, _readDeadline, token).ConfigureAwait(false);
+        return e == 0 ? n : throw Failure(e, token);
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -104,20 +108,17 @@ internal sealed class TlsTransport : Stream
             return;
         }
 
-        if (_writeTimeout is null)
+        int sent = 0;
+        while (sent < buffer.Length)
         {
-            _sock.SendAll(buffer);
-            return;
-        }
-
-        int sent = SendSome(buffer);
-        if (sent < buffer.Length)
-        {
-            Queue(buffer[sent..]);
-            if (_writeTimeout > 0)
+            int e = core.Send(buffer[sent..], _writeDeadline, out int n);
+            if (e != 0)
             {
-                throw new UsocketException(Errno.ETIMEDOUT);
+                Stalled(e, buffer[sent..]);
+                return;
             }
+
+            sent += n;
         }
     }
 
@@ -127,35 +128,65 @@ internal sealed class TlsTransport : Stream
         Write(buffer.AsSpan(offset, count));
     }
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        Write(buffer.Span);
-        return ValueTask.CompletedTask;
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+
+        if (Pending > 0)
+        {
+            Queue(buffer.Span);
+            await FlushPendingAsync().ConfigureAwait(false);
+            return;
+        }
+
+        CancellationToken token = _writeToken.CanBeCanceled ? _writeToken : cancellationToken;
+        while (!buffer.IsEmpty)
+        {
+            (int e, int n) = await core.SendAsync(buffer, _writeDeadline, token).ConfigureAwait(false);
+            if (e != 0)
+            {
+                Stalled(e, buffer.Span, token);
+                return;
+            }
+
+            buffer = buffer[n..];
+        }
     }
 
-    /// <summary>Sends queued encrypted bytes. True when none are left; raises 110 in timeout mode when the deadline
-    /// passes first; false when non-blocking and the kernel takes no more.</summary>
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>Sends queued encrypted bytes. True when none are left; false when non-blocking and the kernel takes no
+    /// more; raises 110 when the deadline passes first.</summary>
     public bool FlushPending()
     {
         while (Pending > 0)
         {
-            ReadOnlySpan<byte> rest = _pending.AsSpan(_pendingStart, Pending);
-            if (_writeTimeout is null)
+            int e = core.Send(_pending.AsSpan(_pendingStart, Pending), _writeDeadline, out int n);
+            if (!Sent(e, n, _writeToken))
             {
-                _sock.SendAll(rest);
-                _pendingStart = _pendingEnd = 0;
-                return true;
-            }
-
-            int sent = SendSome(rest);
-            _pendingStart += sent;
-            if (sent < rest.Length)
-            {
-                return _writeTimeout > 0 ? throw new UsocketException(Errno.ETIMEDOUT) : false;
+                return false;
             }
         }
 
-        _pendingStart = _pendingEnd = 0;
+        return true;
+    }
+
+    /// <summary>As <see cref="FlushPending"/>, awaiting readiness.</summary>
+    public async ValueTask<bool> FlushPendingAsync()
+    {
+        while (Pending > 0)
+        {
+            (int e, int n) = await core.SendAsync(_pending.AsMemory(_pendingStart, Pending), _writeDeadline, _writeToken).ConfigureAwait(false);
+            if (!Sent(e, n, _writeToken))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
@@ -172,44 +203,48 @@ internal sealed class TlsTransport : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    // Non-blocking or timeout mode: what the kernel takes before the deadline (never raises 11 or 110).
-    private int SendSome(ReadOnlySpan<byte> data)
+    // The socket's errno as what SslStream passes on: the caller's cancellation, or a UsocketException.
+    private static Exception Failure(int errno, CancellationToken token) =>
+        errno == ReadinessQueue.Canceled
+            ? new OperationCanceledException("The operation was cancelled.", token)
+            : new UsocketException(errno);
+
+    // One flush step's result: true to go on, false when non-blocking and the kernel takes no more.
+    private bool Sent(int errno, int n, CancellationToken token)
     {
-        int total = 0;
-        while (total < data.Length)
+        if (errno == Errno.EAGAIN)
         {
-            if (_writeTimeout > 0 && !Arm(_writeTimeout, _writeDeadline, raise: false))
-            {
-                break;
-            }
+            return false;
+        }
 
-            int? n;
-            try
-            {
-                n = _sock.Write(data[total..]);
-            }
-            catch (UsocketException e) when (e.Errno == Errno.ETIMEDOUT && total > 0)
-            {
-                break;
-            }
-            catch (UsocketException e) when (e.Errno == Errno.ETIMEDOUT)
-            {
-                return 0;
-            }
+        if (errno != 0)
+        {
+            throw Failure(errno, token);
+        }
 
-            if (n is not int sent || sent == 0)
-            {
-                break;
-            }
+        _pendingStart += n;
+        if (_pendingStart == _pendingEnd)
+        {
+            _pendingStart = _pendingEnd = 0;
+        }
 
-            total += sent;
-            if (_writeTimeout == 0)
+        return true;
+    }
+
+    // A write the kernel stopped taking: the rest of the record is queued (never cut on the wire); 11 returns quietly
+    // (the caller sees the queue), 110 and the caller's cancellation raise, anything else is the connection's end.
+    private void Stalled(int errno, ReadOnlySpan<byte> rest, CancellationToken token = default)
+    {
+        if (errno is Errno.EAGAIN or Errno.ETIMEDOUT or ReadinessQueue.Canceled)
+        {
+            Queue(rest);
+            if (errno == Errno.EAGAIN)
             {
-                continue; // the kernel may take more; Write returns null when it does not
+                return;
             }
         }
 
-        return total;
+        throw Failure(errno, token);
     }
 
     private void Queue(ReadOnlySpan<byte> data)
@@ -229,25 +264,4 @@ internal sealed class TlsTransport : Stream
         data.CopyTo(_pending.AsSpan(_pendingEnd));
         _pendingEnd += data.Length;
     }
-
-    // Timeout mode: the socket's timeout becomes what is left of this call's deadline. False (or 110) when none is.
-    private bool Arm(double? timeout, long deadline, bool raise = true)
-    {
-        if (timeout is not > 0)
-        {
-            return true;
-        }
-
-        double left = (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency;
-        if (left <= 0)
-        {
-            return raise ? throw new UsocketException(Errno.ETIMEDOUT) : false;
-        }
-
-        _sock.SetTimeout(left);
-        return true;
-    }
-
-    private static long DeadlineFor(double? timeout) =>
-        timeout is > 0 and double t ? Stopwatch.GetTimestamp() + (long)(t * Stopwatch.Frequency) : 0;
 }

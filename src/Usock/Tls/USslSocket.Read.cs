@@ -1,0 +1,383 @@
+using System.Security.Authentication;
+using Usock.Platform;
+
+namespace Usock;
+
+/// <summary>
+/// The read side: <c>read</c>, <c>readinto</c>, <c>readline</c>, <c>recv</c>. Each call takes its turn on the read
+/// lock, gives the transport its deadline, and runs one composite written once for the synchronous and the async
+/// member over a decryptor (<see cref="SyncDecryptor"/> or <see cref="AsyncDecryptor"/>, as <c>SslStream</c>'s
+/// <c>IReadWriteAdapter</c>), on the socket surface's one read buffer (<see cref="ReadBuffer"/>).
+/// </summary>
+public sealed partial class USslSocket
+{
+    private const int MaxRecvChunk = 1024 * 1024;
+
+    // The one step that differs between a synchronous and an async read: n decrypted bytes, 0 at end of stream, -1
+    // when non-blocking and none are there.
+    private interface IDecryptor
+    {
+        ValueTask<int> Decrypt(USslSocket tls, Memory<byte> into);
+    }
+
+    /// <summary>Reads bytes, as the module's <c>read([size])</c>.</summary>
+    /// <param name="size">How many bytes; negative (the default) reads until the peer ends the stream, at most
+    /// <see cref="USocket.MaxReadAllBytes"/> of the socket (105 ENOBUFS beyond).</param>
+    /// <returns><paramref name="size"/> bytes, fewer only at end of stream or when non-blocking and no more are
+    /// decrypted; empty at end of stream; <c>null</c> when non-blocking and nothing is there.</returns>
+    /// <remarks>A timeout part-way raises 110 and keeps what was read for the next call.</remarks>
+    /// <exception cref="UsocketException">110; 105; 104; a <see cref="TlsErrno"/> code; 9 EBADF.</exception>
+    public byte[]? Read(int size = -1)
+    {
+        Live();
+        if (size == 0)
+        {
+            return [];
+        }
+
+        if (!BeginRead(_core.StartDeadline()))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Completed(ReadCore(new SyncDecryptor(), size));
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    /// <summary>Reads into a buffer, as the module's <c>readinto(buf[, nbytes])</c>.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="nbytes">How many to read; -1 (the default) means the whole buffer.</param>
+    /// <returns>The count: <paramref name="nbytes"/>, fewer only at end of stream, when non-blocking and no more are
+    /// decrypted, or when an error struck after some bytes (raised by the next read); <c>null</c> when non-blocking
+    /// and nothing is there.</returns>
+    /// <remarks>Decrypts straight into <paramref name="buffer"/>; allocates nothing after the handshake.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="nbytes"/> is below -1 or beyond the buffer.</exception>
+    /// <exception cref="UsocketException">110 before any byte; 104; a <see cref="TlsErrno"/> code; 9 EBADF.</exception>
+    public int? ReadInto(Span<byte> buffer, int nbytes = -1)
+    {
+        Live();
+        ArgumentOutOfRangeException.ThrowIfLessThan(nbytes, -1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nbytes, buffer.Length);
+        Span<byte> want = nbytes < 0 ? buffer : buffer[..nbytes];
+        if (want.IsEmpty)
+        {
+            return 0;
+        }
+
+        if (!BeginRead(_core.StartDeadline()))
+        {
+            return null;
+        }
+
+        try
+        {
+            int got = _rb.Take(want);
+            while (got < want.Length)
+            {
+                int n;
+                try
+                {
+                    n = Decrypt(want[got..]);
+                }
+                catch (UsocketException e) when (got > 0)
+                {
+                    _rb.DeferredError = e.Errno; // raised by the next read
+                    return got;
+                }
+
+                if (n <= 0)
+                {
+                    return n < 0 && got == 0 ? null : got;
+                }
+
+                got += n;
+            }
+
+            return got;
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    /// <summary>Reads into a byte array. See <see cref="ReadInto(Span{byte}, int)"/>.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="nbytes">How many; -1 means the whole array.</param>
+    /// <returns>As for the span overload.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
+    /// <exception cref="UsocketException">As for the span overload.</exception>
+    public int? ReadInto(byte[] buffer, int nbytes = -1)
+    {
+        Live();
+        ArgumentNullException.ThrowIfNull(buffer);
+        return ReadInto(buffer.AsSpan(), nbytes);
+    }
+
+    /// <summary>Reads a line, as the module's <c>readline()</c>: up to and including <c>\n</c>.</summary>
+    /// <returns>The line; what remains at end of stream (empty when nothing does); <c>null</c> when non-blocking
+    /// and no complete line is decrypted (a partial line stays buffered).</returns>
+    /// <remarks>A line longer than the socket's <see cref="USocket.MaxLineLength"/> raises 105 ENOBUFS and stays
+    /// buffered. A timeout part-way raises 110 and keeps the partial line.</remarks>
+    /// <exception cref="UsocketException">110; 105; 104; a <see cref="TlsErrno"/> code; 9 EBADF.</exception>
+    public byte[]? ReadLine()
+    {
+        Live();
+        if (!BeginRead(_core.StartDeadline()))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Completed(ReadLineCore(new SyncDecryptor()));
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    /// <summary>Receives up to <paramref name="bufsize"/> decrypted bytes, as the plain socket's <c>recv</c>. An extension.</summary>
+    /// <param name="bufsize">The most to return (≥ 0).</param>
+    /// <returns>Whatever was decrypted (short reads are normal); empty at end of stream (the TLS peer's
+    /// <c>close_notify</c> or the connection's end: no 107, unlike the plain socket's device profile).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufsize"/> is negative.</exception>
+    /// <exception cref="UsocketException">11 EAGAIN when non-blocking and nothing is there; 110; 104; a
+    /// <see cref="TlsErrno"/> code; 9 EBADF.</exception>
+    public byte[] Recv(int bufsize)
+    {
+        Live();
+        ArgumentOutOfRangeException.ThrowIfNegative(bufsize);
+        if (!BeginRead(_core.StartDeadline()))
+        {
+            throw new UsocketException(Errno.EAGAIN);
+        }
+
+        try
+        {
+            return Completed(RecvCore(new SyncDecryptor(), bufsize));
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    /// <summary>Receives decrypted bytes into caller memory, as the plain socket's <c>RecvInto</c>: whatever is there
+    /// (short reads are normal), no allocation. An extension.</summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <returns>Bytes received; 0 at end of stream.</returns>
+    /// <exception cref="UsocketException">As for <see cref="Recv"/>.</exception>
+    public int RecvInto(Span<byte> buffer)
+    {
+        Live();
+        if (!BeginRead(_core.StartDeadline()))
+        {
+            throw new UsocketException(Errno.EAGAIN);
+        }
+
+        try
+        {
+            if (_rb.Count > 0 || buffer.IsEmpty)
+            {
+                return _rb.Take(buffer);
+            }
+
+            int n = Decrypt(buffer);
+            return n < 0 ? throw new UsocketException(Errno.EAGAIN) : n;
+        }
+        finally
+        {
+            _reading.Release();
+        }
+    }
+
+    // Begins a read-side call: the handshake done, this call's turn on the read lock, the deadline given to the
+    // transport. False when non-blocking and the call would have to wait; the caller releases _reading when true.
+    private bool BeginRead(in Deadline deadline)
+    {
+        if (!Handshaken(deadline) || !Enter(_reading, deadline))
+        {
+            return false;
+        }
+
+        LiveTurn(_reading);
+        _transport.BeginRead(deadline);
+        return true;
+    }
+
+    private async ValueTask<bool> BeginReadAsync(Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (!await HandshakenAsync(deadline, cancellationToken).ConfigureAwait(false)
+            || !await EnterAsync(_reading, deadline, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        LiveTurn(_reading);
+        _transport.BeginRead(deadline, cancellationToken);
+        return true;
+    }
+
+    // A turn taken while Close ran ends with 9 (and gives the turn back).
+    private void LiveTurn(SemaphoreSlim turn)
+    {
+        if (_closed)
+        {
+            turn.Release();
+            throw new UsocketException(Errno.EBADF);
+        }
+    }
+
+    private async ValueTask<byte[]?> ReadCore<TIo>(TIo io, int size)
+        where TIo : IDecryptor
+    {
+        bool all = size < 0;
+        int limit = all ? _sock.MaxReadAllBytes : size;
+        while (all || _rb.Count < size)
+        {
+            if (all && _rb.Count > limit)
+            {
+                throw ReadBuffer.TooMuch(limit);
+            }
+
+            // Reading to end of stream asks for one byte beyond the limit: only that byte proves the stream is longer.
+            int n = await io.Decrypt(this, _rb.Free(all ? (int)Math.Min((long)limit + 1, int.MaxValue) : limit)).ConfigureAwait(false);
+            if (n > 0)
+            {
+                _rb.Commit(n);
+                continue;
+            }
+
+            if (n < 0 && _rb.Count == 0)
+            {
+                return null;
+            }
+
+            break;
+        }
+
+        return _rb.Take(all ? _rb.Count : size);
+    }
+
+    private async ValueTask<byte[]?> ReadLineCore<TIo>(TIo io)
+        where TIo : IDecryptor
+    {
+        int max = _sock.MaxLineLength;
+        int scanned = 0;
+        byte[]? line;
+        while (!_rb.TryTakeLine(ref scanned, max, out line))
+        {
+            int n = await io.Decrypt(this, _rb.Free(ReadBuffer.LineFillLimit(max))).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return _rb.Take(_rb.Count);
+            }
+
+            if (n < 0)
+            {
+                return null;
+            }
+
+            _rb.Commit(n);
+        }
+
+        return line;
+    }
+
+    private async ValueTask<byte[]> RecvCore<TIo>(TIo io, int bufsize)
+        where TIo : IDecryptor
+    {
+        if (_rb.Count == 0 && bufsize > 0)
+        {
+            int n = await io.Decrypt(this, _rb.Free(Math.Min(bufsize, MaxRecvChunk))).ConfigureAwait(false);
+            _rb.Commit(n < 0 ? throw new UsocketException(Errno.EAGAIN) : n);
+        }
+
+        return _rb.Take(bufsize);
+    }
+
+    // A composite run with the synchronous decryptor never awaits anything that is not complete.
+    private static T Completed<T>(ValueTask<T> task) =>
+        task.IsCompleted ? task.Result : throw new InvalidOperationException("a synchronous read did not complete synchronously");
+
+    // One decrypting read: n bytes, 0 at end of stream, -1 when non-blocking and nothing is there.
+    private int Decrypt(Span<byte> into)
+    {
+        if (_rb.TakeDeferredError() is int deferred and not 0)
+        {
+            throw new UsocketException(deferred);
+        }
+
+        if (_eof)
+        {
+            return 0;
+        }
+
+        int n;
+        try
+        {
+            n = _ssl.Read(into);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            return WouldBlock(e);
+        }
+
+        _eof = n == 0;
+        return n;
+    }
+
+    private async ValueTask<int> DecryptAsync(Memory<byte> into, CancellationToken cancellationToken)
+    {
+        if (_rb.TakeDeferredError() is int deferred and not 0)
+        {
+            throw new UsocketException(deferred);
+        }
+
+        if (_eof)
+        {
+            return 0;
+        }
+
+        int n;
+        try
+        {
+            n = await _ssl.ReadAsync(into, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsReadFailure(e))
+        {
+            return WouldBlock(e);
+        }
+
+        _eof = n == 0;
+        return n;
+    }
+
+    private static bool IsReadFailure(Exception e) =>
+        e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException;
+
+    // -1 for "non-blocking and nothing there"; anything else is raised as the façade's error.
+    private int WouldBlock(Exception e)
+    {
+        Exception failure = Failed(e);
+        return failure is UsocketException { Errno: Errno.EAGAIN } ? -1 : throw failure;
+    }
+
+    private readonly struct SyncDecryptor : IDecryptor
+    {
+        public ValueTask<int> Decrypt(USslSocket tls, Memory<byte> into) => new(tls.Decrypt(into.Span));
+    }
+
+    private readonly struct AsyncDecryptor(CancellationToken cancellationToken) : IDecryptor
+    {
+        public ValueTask<int> Decrypt(USslSocket tls, Memory<byte> into) => tls.DecryptAsync(into, cancellationToken);
+    }
+}
