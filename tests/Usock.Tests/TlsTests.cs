@@ -12,7 +12,7 @@ namespace Usock.Tests;
 /// ussl on SslStream: against real openssl s_server / s_client processes (TLS 1.2 and 1.3, both directions), and
 /// between two Usock sockets for verification, timeouts, resets, close and non-blocking use.
 /// </summary>
-public sealed class TlsTests
+public sealed partial class TlsTests
 {
     private static readonly TestPki Pki = TestPki.Shared;
 
