@@ -7,8 +7,8 @@ using static Usock.USelect;
 namespace Usock;
 
 /// <summary>
-/// A set of sockets to wait on, as MicroPython's <c>uselect.poll</c> object: <see cref="Register"/>,
-/// <see cref="Modify"/>, <see cref="Unregister"/>, <see cref="Poll(int)"/> and the allocation-free <see cref="IPoll"/>.
+/// A set of sockets to wait on, as MicroPython's <c>uselect.poll</c> object: <see cref="Register(USocket, int)"/>,
+/// <see cref="Modify(USocket, int)"/>, <see cref="Unregister(USocket)"/>, <see cref="Poll(int)"/> and the allocation-free <see cref="IPoll"/>.
 /// Event values are <see cref="USelect.POLLIN"/> (1), <see cref="USelect.POLLOUT"/> (4), <see cref="USelect.POLLERR"/>
 /// (8), <see cref="USelect.POLLHUP"/> (16) and <see cref="USelect.POLLNVAL"/> (32).
 /// </summary>
@@ -16,7 +16,8 @@ namespace Usock;
 /// <para>On Linux it is backed by epoll: the cost of a poll follows the number of ready sockets, not registered
 /// ones. Elsewhere it falls back to <see cref="Socket.Select(IList, IList, IList, int)"/>.</para>
 /// <para>Bytes a socket's stream methods have buffered count as readable, so a <see cref="USocket.ReadLine"/> loop
-/// driven by the poller never waits for data it already holds.</para>
+/// driven by the poller never waits for data it already holds; so do the decrypted bytes a TLS socket holds (a
+/// <see cref="USslSocket"/> registers as a plain socket does, and its results name the socket underneath).</para>
 /// <para>A failed non-blocking connect shows as <see cref="USelect.POLLOUT"/> with <see cref="USelect.POLLERR"/>;
 /// the poller does not consume the error, and the next call on the socket raises it, once.</para>
 /// <para>The poller holds what it registered (the socket's core, and a token of its own in the kernel's set, never the
@@ -35,7 +36,7 @@ public sealed class Poller : IDisposable
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock;
     private readonly Epoll? _epoll;
-    private readonly Dictionary<USocket, Entry> _bySocket = [];
+    private readonly Dictionary<IPollable, Entry> _bySocket = [];
     private readonly Dictionary<ulong, Entry> _byToken = [];
     private readonly HashSet<Entry> _attention = []; // closed, or holding buffered bytes: what the kernel cannot see
     private readonly List<Entry> _scratch = [];
@@ -99,7 +100,31 @@ public sealed class Poller : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="events"/> has bits other than the five events.</exception>
     /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
     /// <exception cref="UsocketException">9 EBADF when the socket is closed.</exception>
-    public void Register(USocket socket, int events = POLLIN | POLLOUT)
+    public void Register(USocket socket, int events = POLLIN | POLLOUT) => RegisterCore(socket, events);
+
+    /// <summary>Adds a TLS socket, or changes its events: readable when decrypted bytes wait in its buffer or the
+    /// socket underneath is readable. Results name its <see cref="USslSocket.Socket"/>.</summary>
+    /// <param name="socket">The TLS socket.</param>
+    /// <param name="events">As for <see cref="Register(USocket, int)"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="events"/> has bits other than the five events.</exception>
+    /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
+    /// <exception cref="UsocketException">9 EBADF when the socket is closed.</exception>
+    public void Register(USslSocket socket, int events = POLLIN | POLLOUT) => RegisterCore(socket, events);
+
+    /// <summary>Changes the events of a registered TLS socket. See <see cref="Modify(USocket, int)"/>.</summary>
+    /// <param name="socket">A registered TLS socket.</param>
+    /// <param name="events">The new events.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
+    /// <exception cref="UsocketException">2 ENOENT when the socket is not registered.</exception>
+    public void Modify(USslSocket socket, int events) => ModifyCore(socket, events);
+
+    /// <summary>Removes a TLS socket. See <see cref="Unregister(USocket)"/>.</summary>
+    /// <param name="socket">The TLS socket.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
+    public void Unregister(USslSocket socket) => UnregisterCore(socket);
+
+    private void RegisterCore(IPollable socket, int events)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(socket);
@@ -142,7 +167,9 @@ public sealed class Poller : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="events"/> has bits other than the five events.</exception>
     /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
     /// <exception cref="UsocketException">2 ENOENT when the socket is not registered (MicroPython's error).</exception>
-    public void Modify(USocket socket, int events)
+    public void Modify(USocket socket, int events) => ModifyCore(socket, events);
+
+    private void ModifyCore(IPollable socket, int events)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(socket);
@@ -159,7 +186,9 @@ public sealed class Poller : IDisposable
     /// descriptor number, reused by another socket, is never touched.</remarks>
     /// <exception cref="ArgumentNullException"><paramref name="socket"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The poller is disposed.</exception>
-    public void Unregister(USocket socket)
+    public void Unregister(USocket socket) => UnregisterCore(socket);
+
+    private void UnregisterCore(IPollable socket)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(socket);
@@ -281,7 +310,7 @@ public sealed class Poller : IDisposable
     private static uint ToEpoll(int events) =>
         ((events & POLLIN) != 0 ? Epoll.EPOLLIN : 0) | ((events & POLLOUT) != 0 ? Epoll.EPOLLOUT : 0) | Epoll.EPOLLRDHUP;
 
-    private void ModifyLocked(USocket socket, int events)
+    private void ModifyLocked(IPollable socket, int events)
     {
         if (!_bySocket.TryGetValue(socket, out Entry? entry))
         {
@@ -376,7 +405,7 @@ public sealed class Poller : IDisposable
                         }
                         else if (_byToken.TryGetValue(token, out Entry? entry))
                         {
-                            Mark(entry, entry.Socket.IsClosed ? POLLNVAL : FromEpoll(events, entry.Events));
+                            Mark(entry, entry.Socket.Core.IsClosed ? POLLNVAL : FromEpoll(events, entry.Events));
                         }
                     }
                 }
@@ -417,7 +446,7 @@ public sealed class Poller : IDisposable
             _scratch.Clear();
             foreach (Entry entry in _attention)
             {
-                if (entry.Socket.IsClosed)
+                if (entry.Socket.Core.IsClosed)
                 {
                     Mark(entry, POLLNVAL);
                 }
@@ -508,7 +537,7 @@ public sealed class Poller : IDisposable
             {
                 foreach (Entry entry in _bySocket.Values)
                 {
-                    if (entry.Socket.RawSocket is not Socket raw)
+                    if (entry.Socket.Core.Handle is not Socket raw)
                     {
                         continue;
                     }
@@ -597,7 +626,7 @@ public sealed class Poller : IDisposable
 
         entry.Generation = _generation;
         entry.Slot = _readyCount;
-        _ready[_readyCount++] = (entry.Socket, events);
+        _ready[_readyCount++] = (entry.Socket.Named, events);
     }
 
     /// <summary>The results of <see cref="IPoll"/>: enumerable without allocation, valid until the next poll.</summary>
@@ -652,9 +681,9 @@ public sealed class Poller : IDisposable
         }
     }
 
-    private sealed class Entry(Poller poller, USocket socket, ulong token, int events) : SocketCore.IWatcher
+    private sealed class Entry(Poller poller, IPollable socket, ulong token, int events) : SocketCore.IWatcher
     {
-        public USocket Socket { get; } = socket;
+        public IPollable Socket { get; } = socket;
 
         public ulong Token { get; } = token;
 

@@ -988,21 +988,24 @@ public class BadInputTests
 
     private static void PollerCases(CaseTable t)
     {
-        t.Add("Poller.Register(null)", On.None, _ => WithPoller(p => p.Register(null!)), Throws<ArgumentNullException>("socket"));
+        t.Add("Poller.Register(null)", On.None, _ => WithPoller(p => p.Register((USocket)null!)), Throws<ArgumentNullException>("socket"));
         foreach (int events in new[] { 2, 64, -1, int.MinValue })
         {
             t.Add($"Poller.Register(s, events: {events})", On.Connected4, c => WithPoller(p => p.Register(c.S, events)), Throws<ArgumentOutOfRangeException>("events"));
         }
 
         t.Add("Poller.Register(a closed socket)", On.Closed, c => WithPoller(p => p.Register(c.S)), Raises(Errno.EBADF));
-        t.Add("Poller.Modify(null, POLLIN)", On.None, _ => WithPoller(p => p.Modify(null!, USelect.POLLIN)), Throws<ArgumentNullException>("socket"));
+        t.Add("Poller.Register((USslSocket)null)", On.None, _ => WithPoller(p => p.Register((USslSocket)null!)), Throws<ArgumentNullException>("socket"));
+        t.Add("Poller.Modify((USslSocket)null, POLLIN)", On.None, _ => WithPoller(p => p.Modify((USslSocket)null!, USelect.POLLIN)), Throws<ArgumentNullException>("socket"));
+        t.Add("Poller.Unregister((USslSocket)null)", On.None, _ => WithPoller(p => p.Unregister((USslSocket)null!)), Throws<ArgumentNullException>("socket"));
+        t.Add("Poller.Modify(null, POLLIN)", On.None, _ => WithPoller(p => p.Modify((USocket)null!, USelect.POLLIN)), Throws<ArgumentNullException>("socket"));
         t.Add("Poller.Modify(s, events: 128)", On.Connected4, c => WithPoller(p =>
         {
             p.Register(c.S);
             p.Modify(c.S, 128);
         }), Throws<ArgumentOutOfRangeException>("events"));
         t.Add("Poller.Modify(s not registered, POLLIN)", On.Connected4, c => WithPoller(p => p.Modify(c.S, USelect.POLLIN)), Raises(Errno.ENOENT));
-        t.Add("Poller.Unregister(null)", On.None, _ => WithPoller(p => p.Unregister(null!)), Throws<ArgumentNullException>("socket"));
+        t.Add("Poller.Unregister(null)", On.None, _ => WithPoller(p => p.Unregister((USocket)null!)), Throws<ArgumentNullException>("socket"));
         t.Add("Poller.Unregister(s not registered) does nothing", On.Connected4, c => WithPoller(p => p.Unregister(c.S)), Returns);
         t.Add("Poller.Poll(0) with a closed socket registered reports POLLNVAL", On.Connected4, c => WithPoller(p =>
         {
@@ -1034,7 +1037,7 @@ public class BadInputTests
         t.Add("USelect.Poll() then Register(null)", On.None, _ =>
         {
             using Poller p = USelect.Poll();
-            p.Register(null!);
+            p.Register((USocket)null!);
         }, Throws<ArgumentNullException>("socket"));
     }
 

@@ -152,7 +152,7 @@ public class PollerTests
     {
         using var s = new USocket();
         using Poller p = USelect.Poll();
-        Assert.Throws<ArgumentNullException>("socket", () => p.Register(null!));
+        Assert.Throws<ArgumentNullException>("socket", () => p.Register((USocket)null!));
         Assert.Throws<ArgumentOutOfRangeException>("events", () => p.Register(s, 2));
         var closed = new USocket();
         closed.Close();

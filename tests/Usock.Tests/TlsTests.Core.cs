@@ -223,6 +223,57 @@ public sealed partial class TlsTests
         }
     }
 
+    [Fact]
+    public void Poller_TlsSocket_ReadableWithDecryptedBytesBuffered_AndWithARecordSslStreamWouldHaveHeld()
+    {
+        (USslSocket c, USslSocket s) = TlsPairs.Connect(clientOptions: Only("1.3"));
+        using (c)
+        using (s)
+        {
+            using Poller poller = USelect.Poll();
+            poller.Register(c, USelect.POLLIN);
+            s.Write("first\n"u8);
+            Assert.Equal("first\n"u8.ToArray(), c.ReadLine()); // also takes the session tickets sent before it
+            Assert.Empty(poller.Poll(0));
+
+            // Two lines in one record: the first read leaves the second decrypted in the TLS socket's buffer only.
+            s.Write("a\nb\n"u8);
+            Assert.Equal("a\n"u8.ToArray(), c.ReadLine());
+            Assert.Equal(0, c.Socket.RawSocket!.Available);
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0));
+            Assert.Equal("b\n"u8.ToArray(), c.ReadLine());
+            Assert.Empty(poller.Poll(0));
+
+            // Two records in the kernel at once: reading the first must not leave the second inside SslStream, where
+            // the kernel and the poller would no longer see it.
+            s.Write("one\n"u8);
+            s.Write("two\n"u8);
+            Assert.True(Loopback.Eventually(() => c.Socket.RawSocket!.Available >= 2 * (5 + 4 + 1 + 16)), "the two records never arrived");
+            Assert.Equal("one\n"u8.ToArray(), c.ReadLine());
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0));
+            Assert.Equal("two\n"u8.ToArray(), c.ReadLine());
+            Assert.Empty(poller.Poll(0));
+
+            // The same with full records: the first fills the read's room, so SslStream could only have kept the second.
+            byte[] big = Wire.Seq(2 * 16384);
+            s.Write(big.AsSpan(0, 16384));
+            s.Write(big.AsSpan(16384));
+            Assert.True(Loopback.Eventually(() => c.Socket.RawSocket!.Available >= big.Length), "the two records never arrived");
+            Assert.Equal(big[..16384], c.Read(16384));
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0));
+            Assert.Equal(big[16384..], c.Read(16384));
+            Assert.Empty(poller.Poll(0));
+
+            // And a wait wakes when a record arrives.
+            var sw = Stopwatch.StartNew();
+            var later = Task.Run(() => s.Write("late\n"u8), Ct);
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll((int)(Loopback.Patience * 1000)));
+            Assert.Equal("late\n"u8.ToArray(), c.ReadLine());
+            poller.Unregister(c);
+            Assert.Equal(0, poller.Count);
+        }
+    }
+
     // Threads of this process in recvfrom/read on the descriptor (a handshake blocking on a thread of its own).
     private static List<int> ThreadsInRecvOn(int fd)
     {

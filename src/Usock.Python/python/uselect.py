@@ -15,10 +15,15 @@ POLLHUP = 16
 error = OSError
 
 
-def _sock(obj):
-    if not isinstance(obj, _us.socket):
-        raise TypeError('uselect works on usocket sockets, not %s' % type(obj).__name__)
-    return obj
+def _target(obj):
+    """What the poller registers for obj, and the handle its results name: a usocket socket is itself; a ussl
+    socket registers its TLS socket (readable with decrypted bytes waiting too), named by its plain socket."""
+    if isinstance(obj, _us.socket):
+        return obj._s, obj._h
+    plain = getattr(obj, '_sock', None)
+    if isinstance(plain, _us.socket) and getattr(obj, '_ss', None) is not None:
+        return obj._ss, plain._h
+    raise TypeError('uselect works on usocket and ussl sockets, not %s' % type(obj).__name__)
 
 
 def _ms(timeout):
@@ -36,27 +41,27 @@ class poll:
         self._objs = {}
 
     def register(self, obj, eventmask=POLLIN | POLLOUT):
-        s = _sock(obj)
+        target, h = _target(obj)
         try:
-            self._p.Register(s._s, _us._int(eventmask, 'eventmask'))
+            self._p.Register(target, _us._int(eventmask, 'eventmask'))
         except _ClrError as e:
             raise _us._err(e) from None
-        self._objs[s._h] = obj
+        self._objs[h] = obj
 
     def modify(self, obj, eventmask):
-        s = _sock(obj)
+        target, _ = _target(obj)
         try:
-            self._p.Modify(s._s, _us._int(eventmask, 'eventmask'))
+            self._p.Modify(target, _us._int(eventmask, 'eventmask'))
         except _ClrError as e:
             raise _us._err(e) from None
 
     def unregister(self, obj):
-        s = _sock(obj)
+        target, h = _target(obj)
         try:
-            self._p.Unregister(s._s)
+            self._p.Unregister(target)
         except _ClrError as e:
             raise _us._err(e) from None
-        self._objs.pop(s._h, None)
+        self._objs.pop(h, None)
 
     def _ready(self, timeout):
         try:
@@ -73,7 +78,7 @@ class poll:
         ready = self._ready(timeout)
         for obj, ev in ready:
             if flags & 1:
-                self._p.Modify(obj._s, 0)
+                self._p.Modify(_target(obj)[0], 0)
             yield obj, ev
 
 
@@ -83,7 +88,7 @@ def select(rlist, wlist, xlist, timeout=None):
     want = {}
     for lst, ev in ((rlist, POLLIN), (wlist, POLLOUT), (xlist, 0)):
         for obj in lst:
-            _sock(obj)
+            _target(obj)
             want[id(obj)] = (obj, want.get(id(obj), (obj, 0))[1] | ev)
     for obj, ev in want.values():
         p.register(obj, ev)

@@ -11,5 +11,8 @@ internal interface IPollable
 {
     SocketCore Core { get; }
 
+    /// <summary>The socket a poll result names (a TLS socket's is the socket underneath).</summary>
+    USocket Named { get; }
+
     bool HasBufferedData { get; }
 }

@@ -26,6 +26,11 @@ internal sealed class TlsTransport(SocketCore core) : Stream
     private Deadline _writeDeadline = Deadline.Start(-1, TimeProvider.System);
     private CancellationToken _readToken;
     private CancellationToken _writeToken;
+    private const int RecordHeader = 5;
+
+    private int _headerHave; // bytes of the next record's header handed to SslStream (0..5)
+    private int _recordLength; // the length field of that header, as far as handed
+    private int _bodyLeft; // bytes of the current record's body not handed yet
     private byte[] _pending = [];
     private int _pendingStart;
     private int _pendingEnd;
@@ -68,8 +73,8 @@ internal sealed class TlsTransport(SocketCore core) : Stream
             return 0;
         }
 
-        int e = core.Receive(buffer, _readDeadline, out int n);
-        return e == 0 ? n : throw Failure(e, _readToken);
+        int e = core.Receive(buffer[..Framed(buffer.Length)], _readDeadline, out int n);
+        return e == 0 ? Handed(buffer[..n]) : throw Failure(e, _readToken);
     }
 
     public override int Read(byte[] buffer, int offset, int count)
@@ -86,8 +91,8 @@ internal sealed class TlsTransport(SocketCore core) : Stream
         }
 
         CancellationToken token = _readToken.CanBeCanceled ? _readToken : cancellationToken;
-        (int e, int n) = await core.ReceiveAsync(buffer, _readDeadline, token).ConfigureAwait(false);
-        return e == 0 ? n : throw Failure(e, token);
+        (int e, int n) = await core.ReceiveAsync(buffer[..Framed(buffer.Length)], _readDeadline, token).ConfigureAwait(false);
+        return e == 0 ? Handed(buffer.Span[..n]) : throw Failure(e, token);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -202,6 +207,48 @@ internal sealed class TlsTransport(SocketCore core) : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    // Reads stop at the end of the current TLS record plus the next record's header, so SslStream never holds a whole
+    // record it has not decrypted while the kernel shows nothing readable: a poller that sees "not readable" (and no
+    // decrypted bytes in the TLS socket's buffer) is right. One receive per record in a stream of records.
+    private int Framed(int want) =>
+        Math.Min(want, _headerHave < RecordHeader ? RecordHeader - _headerHave : _bodyLeft + RecordHeader);
+
+    // Follows the record boundaries through the bytes handed to SslStream; returns their count.
+    private int Handed(ReadOnlySpan<byte> bytes)
+    {
+        int i = 0;
+        while (i < bytes.Length)
+        {
+            if (_headerHave < RecordHeader)
+            {
+                if (_headerHave >= 3)
+                {
+                    _recordLength = (_recordLength << 8) | bytes[i];
+                }
+
+                i++;
+                if (++_headerHave == RecordHeader)
+                {
+                    _bodyLeft = _recordLength;
+                    _recordLength = 0;
+                    _headerHave = _bodyLeft == 0 ? 0 : RecordHeader;
+                }
+            }
+            else
+            {
+                int take = Math.Min(_bodyLeft, bytes.Length - i);
+                i += take;
+                _bodyLeft -= take;
+                if (_bodyLeft == 0)
+                {
+                    _headerHave = 0;
+                }
+            }
+        }
+
+        return bytes.Length;
+    }
 
     // The socket's errno as what SslStream passes on: the caller's cancellation, or a UsocketException.
     private static Exception Failure(int errno, CancellationToken token) =>

@@ -70,7 +70,7 @@ public sealed partial class USslSocket
                 int n;
                 try
                 {
-                    n = await DecryptAsync(want[got..], cancellationToken).ConfigureAwait(false);
+                    n = await DecryptIntoAsync(want[got..], cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (got > 0 && e is UsocketException or OperationCanceledException)
                 {

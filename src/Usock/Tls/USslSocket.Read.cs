@@ -11,7 +11,9 @@ namespace Usock;
 /// </summary>
 public sealed partial class USslSocket
 {
-    private const int MaxRecvChunk = 1024 * 1024;
+    // The most plaintext one TLS record carries: every decrypting read has room for a whole record, so SslStream never
+    // keeps decrypted bytes of its own (a poller sees them in this socket's buffer, or nowhere).
+    private const int MaxPlaintext = 16 * 1024;
 
     // The one step that differs between a synchronous and an async read: n decrypted bytes, 0 at end of stream, -1
     // when non-blocking and none are there.
@@ -83,7 +85,7 @@ public sealed partial class USslSocket
                 int n;
                 try
                 {
-                    n = Decrypt(want[got..]);
+                    n = DecryptInto(want[got..]);
                 }
                 catch (UsocketException e) when (got > 0)
                 {
@@ -190,7 +192,7 @@ public sealed partial class USslSocket
                 return _rb.Take(buffer);
             }
 
-            int n = Decrypt(buffer);
+            int n = DecryptInto(buffer);
             return n < 0 ? throw new UsocketException(Errno.EAGAIN) : n;
         }
         finally
@@ -248,11 +250,10 @@ public sealed partial class USslSocket
                 throw ReadBuffer.TooMuch(limit);
             }
 
-            // Reading to end of stream asks for one byte beyond the limit: only that byte proves the stream is longer.
-            int n = await io.Decrypt(this, _rb.Free(all ? (int)Math.Min((long)limit + 1, int.MaxValue) : limit)).ConfigureAwait(false);
+            int n = await io.Decrypt(this, _rb.FreeAtLeast(MaxPlaintext)).ConfigureAwait(false);
             if (n > 0)
             {
-                _rb.Commit(n);
+                Keep(n);
                 continue;
             }
 
@@ -275,7 +276,7 @@ public sealed partial class USslSocket
         byte[]? line;
         while (!_rb.TryTakeLine(ref scanned, max, out line))
         {
-            int n = await io.Decrypt(this, _rb.Free(ReadBuffer.LineFillLimit(max))).ConfigureAwait(false);
+            int n = await io.Decrypt(this, _rb.FreeAtLeast(MaxPlaintext)).ConfigureAwait(false);
             if (n == 0)
             {
                 return _rb.Take(_rb.Count);
@@ -286,7 +287,7 @@ public sealed partial class USslSocket
                 return null;
             }
 
-            _rb.Commit(n);
+            Keep(n);
         }
 
         return line;
@@ -297,16 +298,58 @@ public sealed partial class USslSocket
     {
         if (_rb.Count == 0 && bufsize > 0)
         {
-            int n = await io.Decrypt(this, _rb.Free(Math.Min(bufsize, MaxRecvChunk))).ConfigureAwait(false);
-            _rb.Commit(n < 0 ? throw new UsocketException(Errno.EAGAIN) : n);
+            int n = await io.Decrypt(this, _rb.FreeAtLeast(MaxPlaintext)).ConfigureAwait(false);
+            Keep(n < 0 ? throw new UsocketException(Errno.EAGAIN) : n);
         }
 
         return _rb.Take(bufsize);
     }
 
+    // Decrypted bytes kept in the buffer: a poller counts them as readable (the kernel no longer does).
+    private void Keep(int n)
+    {
+        _rb.Commit(n);
+        _core.NotifyBuffered();
+    }
+
     // A composite run with the synchronous decryptor never awaits anything that is not complete.
     private static T Completed<T>(ValueTask<T> task) =>
         task.IsCompleted ? task.Result : throw new InvalidOperationException("a synchronous read did not complete synchronously");
+
+    // A decrypting read into caller memory: straight in when it holds a whole record, else through the buffer.
+    private int DecryptInto(Span<byte> destination)
+    {
+        if (destination.Length >= MaxPlaintext)
+        {
+            return Decrypt(destination);
+        }
+
+        int n = Decrypt(_rb.FreeAtLeast(MaxPlaintext).Span);
+        if (n <= 0)
+        {
+            return n;
+        }
+
+        Keep(n);
+        return _rb.Take(destination);
+    }
+
+    private async ValueTask<int> DecryptIntoAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (destination.Length >= MaxPlaintext)
+        {
+            return await DecryptAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+
+        int n = await DecryptAsync(_rb.FreeAtLeast(MaxPlaintext), cancellationToken).ConfigureAwait(false);
+        if (n <= 0)
+        {
+            return n;
+        }
+
+        Keep(n);
+        return _rb.Take(destination.Span);
+    }
 
     // One decrypting read: n bytes, 0 at end of stream, -1 when non-blocking and nothing is there.
     private int Decrypt(Span<byte> into)

@@ -84,6 +84,8 @@ public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollabl
 
     bool IPollable.HasBufferedData => _rb.Count > 0;
 
+    USocket IPollable.Named => _sock;
+
     /// <summary>Does the handshake now, as the module's <c>do_handshake</c> (a no-op when it is done).</summary>
     /// <remarks>Non-blocking: moves the handshake on and raises 11 until it is done, as the device's mbedTLS does
     /// (the handshake goes on by itself meanwhile, as the peer answers).</remarks>
