@@ -8,7 +8,7 @@ namespace Usock.Python;
 /// path goes through <see cref="NativeCalls"/>, whose entry points Python calls with ctypes. Blocking members
 /// here run with the GIL released (pythonnet releases it around every .NET call) and never touch Python objects.
 /// </summary>
-public static class Bridge
+public static partial class Bridge
 {
     private static readonly Dictionary<USocket, long> Handles = new(ReferenceEqualityComparer.Instance);
 

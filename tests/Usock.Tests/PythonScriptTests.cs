@@ -240,7 +240,7 @@ public sealed class PythonScriptTests
         Assert.Contains("answer 42", r.StdOut, StringComparison.Ordinal);
     }
 
-    private static void WaitUntilBlocked(int pid, string syscall)
+    internal static void WaitUntilBlocked(int pid, string syscall)
     {
         var clock = Stopwatch.StartNew();
         while (true)

@@ -5,8 +5,8 @@ import clr  # noqa: F401
 from System import Array as _Array
 from System import Byte as _Byte
 from System import Exception as _ClrError
-from Usock import USsl as _USsl
 from Usock import USslData as _Data
+from Usock.Python import Bridge as _B
 
 import usocket as _usocket
 from usocket import _data, _err, _int
@@ -68,7 +68,7 @@ def wrap_socket(sock, server_side=False, keyfile=None, certfile=None, cert_reqs=
     if server_hostname is not None and type(server_hostname) is not str:
         raise TypeError('server_hostname must be a str')
     try:
-        s = _USsl.WrapSocket(sock._s, ca, key, cert, bool(server_side), server_hostname, bool(do_handshake), None)
+        s = _B.TlsWrap(sock._s, ca, key, cert, bool(server_side), server_hostname, bool(do_handshake))
     except _ClrError as e:
         raise _err(e) from None
     return SSLSocket(sock, s)
@@ -101,7 +101,7 @@ class SSLSocket:
         if size is None:
             size = -1
         size = _int(size, 'size')
-        return _py(self._call(self._ss.Read, size))
+        return _py(self._call(_B.TlsRead, self._ss, size))
 
     def readinto(self, buf, nbytes=-1):
         try:
@@ -119,14 +119,14 @@ class SSLSocket:
         if size == 0:
             return 0
         arr = _Array.CreateInstance(_Byte, size)
-        r = self._call(self._ss.ReadInto, arr, size)
+        r = self._call(_B.TlsReadInto, self._ss, arr, size)
         if r is None:
             return None
         mv[:r] = memoryview(arr)[:r]
         return r
 
     def readline(self):
-        return _py(self._call(self._ss.ReadLine))
+        return _py(self._call(_B.TlsReadLine, self._ss))
 
     def write(self, buf, length=-1):
         data = _data(buf)
@@ -135,22 +135,22 @@ class SSLSocket:
             if length < 0:
                 raise ValueError('length must not be negative')
             data = data[:length]
-        return self._call(self._ss.Write, _net(data))
+        return self._call(_B.TlsWrite, self._ss, _net(data))
 
     def send(self, data):
-        return self._call(self._ss.Send, _net(_data(data)))
+        return self._call(_B.TlsSend, self._ss, _net(_data(data)))
 
     def sendall(self, data):
-        self._call(self._ss.SendAll, _net(_data(data)))
+        self._call(_B.TlsSendAll, self._ss, _net(_data(data)))
 
     def recv(self, bufsize):
         n = _int(bufsize, 'bufsize')
         if n < 0:
             raise ValueError('negative buffersize in recv')
-        return _py(self._call(self._ss.Recv, n))
+        return _py(self._call(_B.TlsRecv, self._ss, n))
 
     def do_handshake(self):
-        self._call(self._ss.DoHandshake)
+        self._call(_B.TlsDoHandshake, self._ss)
 
     def setblocking(self, flag):
         self.settimeout(None if flag else 0)
