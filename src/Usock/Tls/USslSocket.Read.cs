@@ -317,14 +317,17 @@ public sealed partial class USslSocket
         task.IsCompleted ? task.Result : throw new InvalidOperationException("a synchronous read did not complete synchronously");
 
     // A decrypting read into caller memory: straight in when it holds a whole record, else through the buffer.
-    private int DecryptInto(Span<byte> destination)
-    {
-        if (destination.Length >= MaxPlaintext)
-        {
-            return Decrypt(destination);
-        }
+    private int DecryptInto(Span<byte> destination) =>
+        destination.Length >= MaxPlaintext ? Decrypt(destination) : Handed(Decrypt(_rb.FreeAtLeast(MaxPlaintext).Span), destination);
 
-        int n = Decrypt(_rb.FreeAtLeast(MaxPlaintext).Span);
+    private async ValueTask<int> DecryptIntoAsync(Memory<byte> destination, CancellationToken cancellationToken) =>
+        destination.Length >= MaxPlaintext
+            ? await DecryptAsync(destination, cancellationToken).ConfigureAwait(false)
+            : Handed(await DecryptAsync(_rb.FreeAtLeast(MaxPlaintext), cancellationToken).ConfigureAwait(false), destination.Span);
+
+    // n bytes decrypted into the buffer, handed to the caller as far as they fit (the rest stays buffered).
+    private int Handed(int n, Span<byte> destination)
+    {
         if (n <= 0)
         {
             return n;
@@ -332,23 +335,6 @@ public sealed partial class USslSocket
 
         Keep(n);
         return _rb.Take(destination);
-    }
-
-    private async ValueTask<int> DecryptIntoAsync(Memory<byte> destination, CancellationToken cancellationToken)
-    {
-        if (destination.Length >= MaxPlaintext)
-        {
-            return await DecryptAsync(destination, cancellationToken).ConfigureAwait(false);
-        }
-
-        int n = await DecryptAsync(_rb.FreeAtLeast(MaxPlaintext), cancellationToken).ConfigureAwait(false);
-        if (n <= 0)
-        {
-            return n;
-        }
-
-        Keep(n);
-        return _rb.Take(destination.Span);
     }
 
     // One decrypting read: n bytes, 0 at end of stream, -1 when non-blocking and nothing is there.
