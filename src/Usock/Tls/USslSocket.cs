@@ -212,6 +212,8 @@ public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollabl
         bool writer = _writing.Wait(0); // a writer blocked on another thread keeps the stream: skip close_notify
         try
         {
+            // Close's own deadlines, whatever the socket's mode: a blocking descriptor would ignore them.
+            _ = _core.MakeNonBlocking();
             long ms = (long)_options.CloseTimeout.TotalMilliseconds;
             Deadline deadline = Deadline.Start(ms > 0 ? ms : 0, _core.Clock);
             _transport.BeginWrite(deadline);
