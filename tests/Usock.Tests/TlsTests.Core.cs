@@ -234,15 +234,15 @@ public sealed partial class TlsTests
             poller.Register(c, USelect.POLLIN);
             s.Write("first\n"u8);
             Assert.Equal("first\n"u8.ToArray(), c.ReadLine()); // also takes the session tickets sent before it
-            Assert.Empty(poller.Poll(0));
+            Assert.Empty(poller.Poll(0, TestContext.Current.CancellationToken));
 
             // Two lines in one record: the first read leaves the second decrypted in the TLS socket's buffer only.
             s.Write("a\nb\n"u8);
             Assert.Equal("a\n"u8.ToArray(), c.ReadLine());
             Assert.Equal(0, c.Socket.RawSocket!.Available);
-            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0));
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0, TestContext.Current.CancellationToken));
             Assert.Equal("b\n"u8.ToArray(), c.ReadLine());
-            Assert.Empty(poller.Poll(0));
+            Assert.Empty(poller.Poll(0, TestContext.Current.CancellationToken));
 
             // Two records in the kernel at once: reading the first must not leave the second inside SslStream, where
             // the kernel and the poller would no longer see it.
@@ -250,9 +250,9 @@ public sealed partial class TlsTests
             s.Write("two\n"u8);
             Assert.True(Loopback.Eventually(() => c.Socket.RawSocket!.Available >= 2 * (5 + 4 + 1 + 16)), "the two records never arrived");
             Assert.Equal("one\n"u8.ToArray(), c.ReadLine());
-            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0));
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0, TestContext.Current.CancellationToken));
             Assert.Equal("two\n"u8.ToArray(), c.ReadLine());
-            Assert.Empty(poller.Poll(0));
+            Assert.Empty(poller.Poll(0, TestContext.Current.CancellationToken));
 
             // The same with full records: the first fills the read's room, so SslStream could only have kept the second.
             byte[] big = Wire.Seq(2 * 16384);
@@ -260,14 +260,14 @@ public sealed partial class TlsTests
             s.Write(big.AsSpan(16384));
             Assert.True(Loopback.Eventually(() => c.Socket.RawSocket!.Available >= big.Length), "the two records never arrived");
             Assert.Equal(big[..16384], c.Read(16384));
-            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0));
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll(0, TestContext.Current.CancellationToken));
             Assert.Equal(big[16384..], c.Read(16384));
-            Assert.Empty(poller.Poll(0));
+            Assert.Empty(poller.Poll(0, TestContext.Current.CancellationToken));
 
             // And a wait wakes when a record arrives.
             var sw = Stopwatch.StartNew();
             var later = Task.Run(() => s.Write("late\n"u8), Ct);
-            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll((int)(Loopback.Patience * 1000)));
+            Assert.Equal([(c.Socket, USelect.POLLIN)], poller.Poll((int)(Loopback.Patience * 1000), TestContext.Current.CancellationToken));
             Assert.Equal("late\n"u8.ToArray(), c.ReadLine());
             poller.Unregister(c);
             Assert.Equal(0, poller.Count);
