@@ -41,6 +41,28 @@ public sealed class FirmwareMqttTests
         Assert.Contains(broker.Log, l => l.Contains($"on port {p}", StringComparison.Ordinal) && l.Contains("New connection from 127.0.0.1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void After_the_broker_restarts_the_client_reconnects_subscribes_again_and_receives()
+    {
+        PythonScripts.SkipUnlessPython();
+        using Mosquitto broker = Mosquitto.Start();
+        string p = CliTest.Arg(broker.Port);
+        using CliProcess.Running run = CliProcess.Start("run", "--resolve", $"broker.example.com:1883=127.0.0.1:{p}", PythonScripts.Script("fw_mqtt_reconnect.py"));
+        run.WaitForStdOut("ready");
+        broker.WaitFor("Received SUBSCRIBE from usock-re", "the first subscription");
+        broker.Restart(); // the client's connection ends; the new broker knows nothing of it
+        broker.WaitFor("Received SUBSCRIBE from usock-re", "the subscription made again after the reconnect");
+        broker.WaitFor("Sending SUBACK to usock-re", "the SUBACK");
+        broker.Publish("usock/re", "after the restart");
+        CliProcess.Result r = run.WaitForExit();
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Contains("callback [(b'usock/re', b'after the restart')]", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("events ['reconnect_start', 'reconnect_success']", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("state 0", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("Reconnection successful!", r.StdOut, StringComparison.Ordinal); // the firmware's log line
+        broker.WaitFor("Received DISCONNECT from usock-re", "the disconnect");
+    }
+
     private static void AssertTheExchange(Mosquitto broker, LinePeer observer, CliProcess.Result r, string id)
     {
         Assert.Contains("connect 0", r.StdOut, StringComparison.Ordinal);
@@ -48,6 +70,7 @@ public sealed class FirmwareMqttTests
         Assert.Contains("state 0", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("ping answered True", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("errors []", r.StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("WARNING:MQTT", r.StdOut, StringComparison.Ordinal); // no lost ping, no reconnect, no missed PUBACK
 
         observer.WaitForExit();
         Assert.Equal(["usock/up retained hello", "usock/up qos1 \0 bytes"], observer.Lines.Where(l => l.StartsWith("usock/up ", StringComparison.Ordinal)));

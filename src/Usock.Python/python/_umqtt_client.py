@@ -89,6 +89,9 @@ class MQTTClient(BaseMqtt):
             try:
                 if not self.timerFlag:
                     return None
+                if self.mqttlock is not None and self.mqttlock.locked():
+                    utime.sleep_ms(100)  # another thread is reconnecting: the new connection's CONNACK is its to read
+                    continue
                 return super().wait_msg()
             except Exception as e:
                 if not self.timerFlag:

@@ -104,9 +104,16 @@ class BaseMqtt:
         self.mqttsendlock = None
         self.threadId = None
         self._response_ms = 5000
+        self._wlock = _thread.allocate_lock()
 
     def _send_str(self, s):
-        self.sock.write(_struct.pack('!H', len(s)) + s)
+        self._write(_struct.pack('!H', len(s)) + s)
+
+    def _write(self, packet):
+        """One whole packet per write, one writer at a time: a receive thread acknowledging a message and the main
+        thread publishing never interleave their bytes (and a TLS socket never sees two writes at once)."""
+        with self._wlock:
+            self.sock.write(packet)
 
     def _read(self, n):
         data = self.sock.read(n)
@@ -171,7 +178,7 @@ class BaseMqtt:
         var = _struct.pack('!H', len(protocol)) + protocol + bytes((3 if self.mqttversion == 3 else 4, flags))
         var += _struct.pack('!H', self.keepalive)
         body = var + payload
-        self.sock.write(b'\x10' + _varlen(len(body)) + body)
+        self._write(b'\x10' + _varlen(len(body)) + body)
         resp = self._read(4)
         self.sock.setblocking(True)
         if resp[0] != 0x20 or resp[1] != 0x02:
@@ -193,7 +200,7 @@ class BaseMqtt:
         self.ping_outstanding = False
         self.pingnum = self.pingmaxnum
         try:
-            self.sock.write(b'\xe0\x00')
+            self._write(b'\xe0\x00')
         except Exception:
             _log.warning('Error requesting to close connection.')
         for lock in (self.mqttsendlock, self.mqttlock):
@@ -212,8 +219,8 @@ class BaseMqtt:
 
     def ping(self):
         self.last_time = _now()
-        self.sock.write(b'\xc0\x00')
-        self.ping_outstanding = True
+        self.ping_outstanding = True  # before the write: on loopback the PINGRESP can be read before write returns
+        self._write(b'\xc0\x00')
 
     def publish(self, topic, msg, retain=False, qos=0):
         if qos not in (0, 1):
@@ -229,7 +236,7 @@ class BaseMqtt:
         if qos:
             self._rcv_pids.add(pid)
             pkt += _struct.pack('!H', pid)
-        self.sock.write(bytes(pkt) + msg)
+        self._write(bytes(pkt) + msg)
         if qos and not self._await_pid(pid):
             _log.warning('publish QOS1 message was not received correctly')
 
@@ -237,9 +244,9 @@ class BaseMqtt:
         topic = _b(topic, 'topic')
         self.pid = self.pid + 1 if self.pid < 65535 else 1
         body = _struct.pack('!H', self.pid) + _struct.pack('!H', len(topic)) + topic + bytes((qos,))
-        self.sock.write(b'\x82' + _varlen(len(body)) + body)
+        self._write(b'\x82' + _varlen(len(body)) + body)
         while True:
-            op = self.wait_msg()
+            op = BaseMqtt.wait_msg(self)  # not the reconnecting wait_msg: a reconnect subscribes through here
             if op == 0x90:
                 resp = self._read(4)
                 if resp[1:3] != _struct.pack('!H', self.pid):
@@ -262,14 +269,18 @@ class BaseMqtt:
 
     def wait_msg(self):
         """Reads one packet: a PUBLISH goes to the callback (and is acknowledged at QoS 1), a PUBACK or PINGRESP is
-        taken here; any other packet type is returned (its body left to the caller). None: nothing (non-blocking) or
-        the server closed the connection."""
+        taken here; any other packet type is returned (its body left to the caller). None: nothing yet (check_msg);
+        OSError(107) when the server closed the connection."""
         try:
             res = self.sock.read(1)
         finally:
             self.sock.setblocking(True)
+        if res is None:
+            return None  # check_msg: nothing yet
         if not res:
-            return None
+            # the server closed the connection: the device's read raises 107 at the end of the stream, which is
+            # what starts the firmware's reconnect
+            raise OSError(107, 'ENOTCONN: the server closed the connection')
         op = res[0]
         if op == 0xD0:  # PINGRESP
             self.ping_outstanding = False
@@ -299,7 +310,7 @@ class BaseMqtt:
         if self.cb is not None:
             self.cb(topic, msg)
         if op & 6 == 2:
-            self.sock.write(b'\x40\x02' + _struct.pack('!H', pid))
+            self._write(b'\x40\x02' + _struct.pack('!H', pid))
             return op
         return None
 

@@ -11,9 +11,10 @@ namespace Usock.Tests.Support;
 /// </summary>
 public sealed class Mosquitto : IDisposable
 {
-    private readonly Process _process;
     private readonly List<string> _log = [];
     private readonly string _dir;
+    private readonly string _conf;
+    private Process _process = null!;
 
     private Mosquitto(bool tls, IReadOnlyDictionary<string, string>? users)
     {
@@ -63,19 +64,9 @@ public sealed class Mosquitto : IDisposable
             conf.Add("password_file " + passwords);
         }
 
-        string path = Path.Combine(_dir, "mosquitto.conf");
-        File.WriteAllLines(path, conf);
-        var start = new ProcessStartInfo(BrokerPath!, ["-c", path]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        _process = Process.Start(start)!;
-        _process.ErrorDataReceived += (_, e) => Add(e.Data);
-        _process.OutputDataReceived += (_, e) => Add(e.Data);
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
-        WaitFor($"Opening ipv4 listen socket on port {Port}.", "its listener");
-        if (tls)
-        {
-            WaitFor($"Opening ipv4 listen socket on port {TlsPort}.", "its TLS listener");
-        }
+        _conf = Path.Combine(_dir, "mosquitto.conf");
+        File.WriteAllLines(_conf, conf);
+        Launch();
     }
 
     /// <summary>The plain listener.</summary>
@@ -88,12 +79,14 @@ public sealed class Mosquitto : IDisposable
 
     private static string? SubPath => new[] { "/usr/bin/mosquitto_sub" }.FirstOrDefault(File.Exists);
 
+    private static string? PubPath => new[] { "/usr/bin/mosquitto_pub" }.FirstOrDefault(File.Exists);
+
     private static string? PasswdPath => new[] { "/usr/bin/mosquitto_passwd" }.FirstOrDefault(File.Exists);
 
     /// <summary>Starts a broker (skips the test when mosquitto or its clients are not installed).</summary>
     public static Mosquitto Start(bool tls = false, IReadOnlyDictionary<string, string>? users = null)
     {
-        Assert.SkipWhen(BrokerPath is null || SubPath is null || PasswdPath is null,
+        Assert.SkipWhen(BrokerPath is null || SubPath is null || PubPath is null || PasswdPath is null,
             "mosquitto and mosquitto-clients are not installed (.ci/run installs them)");
         return new Mosquitto(tls, users);
     }
@@ -115,6 +108,25 @@ public sealed class Mosquitto : IDisposable
         LinePeer sub = LinePeer.Start(SubPath!, [.. args]);
         WaitFor($"Sending SUBACK to {id}", "the observer's subscription"); // mosquitto_sub's own output is block-buffered
         return sub;
+    }
+
+    /// <summary>Kills the broker (its clients' connections end as in a crash) and starts it again on the same ports.</summary>
+    public void Restart()
+    {
+        Stop();
+        Launch();
+    }
+
+    /// <summary><c>mosquitto_pub</c> of one message on the plain listener (QoS 1), to its end.</summary>
+    public void Publish(string topic, string message)
+    {
+        var psi = new ProcessStartInfo(PubPath!, ["-h", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-m", message, "-q", "1"])
+        {
+            UseShellExecute = false,
+            RedirectStandardError = true,
+        };
+        using Process p = Process.Start(psi)!;
+        Assert.True(p.WaitForExit(CliProcess.Patience) && p.ExitCode == 0, "mosquitto_pub failed: " + p.StandardError.ReadToEnd());
     }
 
     /// <summary>The broker's log so far.</summary>
@@ -140,6 +152,35 @@ public sealed class Mosquitto : IDisposable
 
     public void Dispose()
     {
+        Stop();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private void Launch()
+    {
+        lock (_log)
+        {
+            _log.Clear();
+        }
+
+        var start = new ProcessStartInfo(BrokerPath!, ["-c", _conf]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        Process process = Process.Start(start)!;
+        process.ErrorDataReceived += (_, e) => Add(e.Data);
+        process.OutputDataReceived += (_, e) => Add(e.Data);
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        _process = process;
+        WaitFor($"Opening ipv4 listen socket on port {Port}.", "its listener");
+        if (TlsPort != 0)
+        {
+            WaitFor($"Opening ipv4 listen socket on port {TlsPort}.", "its TLS listener");
+        }
+
+        WaitFor("running", "that it runs");
+    }
+
+    private void Stop()
+    {
         try
         {
             _process.Kill();
@@ -149,9 +190,12 @@ public sealed class Mosquitto : IDisposable
             // already gone
         }
 
-        _process.WaitForExit(10_000);
+        if (_process.WaitForExit(10_000))
+        {
+            _process.WaitForExit(); // its last log lines are in before a restart clears the log
+        }
+
         _process.Dispose();
-        Directory.Delete(_dir, recursive: true);
     }
 
     // A file mosquitto can read after it dropped root (TestPki's folder is the test user's alone).
