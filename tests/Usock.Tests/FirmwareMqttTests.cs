@@ -66,6 +66,7 @@ public sealed class FirmwareMqttTests
     private static void AssertTheExchange(Mosquitto broker, LinePeer observer, CliProcess.Result r, string id)
     {
         Assert.Contains("connect 0", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("check_msg None", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("callback [(b'usock/down', b'to myself qos1')]", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("state 0", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("ping answered True", r.StdOut, StringComparison.Ordinal);

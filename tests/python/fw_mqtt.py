@@ -29,6 +29,7 @@ client.error_register_cb(events.append)
 client.set_callback(on_message)
 print('connect', client.connect())
 client.subscribe('usock/down', qos=1)
+print('check_msg', client.check_msg())  # non-blocking: nothing has come yet
 
 
 def receive():
