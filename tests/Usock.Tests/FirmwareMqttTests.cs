@@ -71,6 +71,7 @@ public sealed class FirmwareMqttTests
         Assert.Contains("state 0", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("ping answered True", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("errors []", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("keepalive thread ended True", r.StdOut, StringComparison.Ordinal);
         Assert.DoesNotContain("WARNING:MQTT", r.StdOut, StringComparison.Ordinal); // no lost ping, no reconnect, no missed PUBACK
 
         observer.WaitForExit();

@@ -58,6 +58,11 @@ while utime.ticks_diff(deadline, utime.ticks_ms()) > 0:
         break
     utime.sleep_ms(10)
 print('ping answered', client.last_time != first and not client.ping_outstanding)
+keepalive_thread = client.threadId
 client.disconnect()
+deadline = utime.ticks_add(utime.ticks_ms(), 2000)  # the keepalive thread ends at once, not at its next look at the clock
+while _thread.threadIsRunning(keepalive_thread) and utime.ticks_diff(deadline, utime.ticks_ms()) > 0:
+    utime.sleep_ms(10)
+print('keepalive thread ended', not _thread.threadIsRunning(keepalive_thread))
 print('errors', events)
 print('ALL OK')

@@ -1,6 +1,8 @@
 # umqtt's MQTTClient (the part of the firmware's umqtt above BaseMqtt): one lock around sends, the keepalive thread
 # connect() starts, and the reconnect that waits for the network (net.getState, dataCall.getInfo(1, 0)) and then
 # connects and subscribes again. Imported by umqtt; programs import MQTTClient from umqtt.
+import threading as _threading
+
 import dataCall
 import net
 import utime
@@ -27,6 +29,7 @@ class MQTTClient(BaseMqtt):
         super().__init__(*args, **kwargs)
         self.error_callback = None
         self._generation = 0
+        self._wake = _threading.Event()  # set to end the keepalive thread's wait at once (disconnect, reconnect)
 
     def delay(self, i):
         utime.sleep(self.DELAY)
@@ -57,16 +60,22 @@ class MQTTClient(BaseMqtt):
                 raise ValueError("MQTT Connect Error='{}' Timeout.Need Check Network".format(code)) from e
             raise ValueError("MQTT Connect error='{}' FAIL".format(code)) from e
         if self.keepalive > 0 and not self.pingFlag:
-            self._generation += 1
+            self._end_keepalive()
             size = _thread.stack_size()
             _thread.stack_size(16 * 1024)
-            self.threadId = _thread.start_new_thread(self._loop_forever, (self._generation,))
+            self.threadId = _thread.start_new_thread(self._loop_forever, (self._generation, self._wake))
             _thread.stack_size(size)
             self.pingFlag = True
         return 0
 
-    def disconnect(self):
+    def _end_keepalive(self):
+        """Ends the running keepalive thread (if any) at its next step, and makes the next one's generation."""
         self._generation += 1
+        self._wake.set()
+        self._wake = _threading.Event()
+
+    def disconnect(self):
+        self._end_keepalive()
         self.threadId = None
         super().disconnect()
 
@@ -111,7 +120,7 @@ class MQTTClient(BaseMqtt):
             return
         try:
             if self.threadId is not None and not self.ping_outstanding:
-                self._generation += 1
+                self._end_keepalive()
                 _stop_thread(self.threadId)
                 self.threadId = None
                 self.pingFlag = False
@@ -143,17 +152,17 @@ class MQTTClient(BaseMqtt):
             if self.mqttlock is not None and self.mqttlock.locked():
                 self.mqttlock.release()
 
-    def _loop_forever(self, generation):
+    def _loop_forever(self, generation, wake):
         """The keepalive thread: a PINGREQ when keepalive - 3 s passed since the last one; a PINGREQ still unanswered
         at the next one (after pingmaxnum retries) means the connection is gone."""
         keepalive = self.keepalive - 3
         while self.timerFlag and generation == self._generation:
             try:
                 if _now() - self.last_time <= keepalive:
-                    utime.sleep(min(self.POLL_S, max(1, keepalive)))
+                    wake.wait(min(self.POLL_S, max(1, keepalive)))
                     continue
                 if self.mqttlock is not None and self.mqttlock.locked():
-                    utime.sleep(self.POLL_S)
+                    wake.wait(self.POLL_S)
                     continue
                 if self.ping_outstanding:
                     if not self.reconn:
