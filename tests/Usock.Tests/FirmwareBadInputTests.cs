@@ -20,6 +20,8 @@ public sealed class FirmwareBadInputTests
         CliProcess.Result r = PythonScripts.Run(PythonScripts.Script("fw_bad_input.py"), CliTest.Arg(silent.GetSockName().Port));
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Contains("settime str -1", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("dropped publish None", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("WARNING:MQTT:", r.StdOut, StringComparison.Ordinal); // the PC says the message was dropped
         Assert.Contains("checks 22", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("ALL OK", r.StdOut, StringComparison.Ordinal);
     }

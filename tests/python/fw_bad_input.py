@@ -51,6 +51,13 @@ expect(AssertionError, lambda: MQTTClient('id', 'h').subscribe('t'), 'subscribe 
 expect(ValueError, lambda: MQTTClient('id', '127.0.0.1', 1).connect(), 'a refused connect', text="MQTT Connect Error='104'")
 c = MQTTClient('id', 'h')
 expect(TypeError, lambda: c.set_last_will('t', 5), 'last will type')
+# a publish that fails on the network is dropped, as the firmware's (its socket closed under it here)
+import _thread
+import usocket
+c.mqttsendlock = _thread.allocate_lock()
+c.sock = usocket.socket()
+c.sock.close()
+print('dropped publish', c.publish('t', 'm'))
 # ntptime
 print('settime str', ntptime.settime('8'))
 expect(ValueError, lambda: ntptime.time(timeout=0), 'timeout 0')

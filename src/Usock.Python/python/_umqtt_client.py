@@ -84,7 +84,13 @@ class MQTTClient(BaseMqtt):
         if lock is None:
             raise OSError(107, 'ENOTCONN: connect() first')
         with lock:
-            return super().publish(topic, msg, retain, qos)
+            try:
+                return super().publish(topic, msg, retain, qos)
+            except OSError as e:
+                # as the firmware: a publish that fails on the network is dropped, not raised (the receive loop's
+                # wait_msg then meets the error and reconnects); the PC says so in the log
+                _log.warning('[%s] publish to %r dropped: %s' % (self.logTime(), topic, e))
+                return None
 
     def ping(self):
         lock = self.mqttsendlock
