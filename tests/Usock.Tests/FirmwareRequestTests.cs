@@ -8,7 +8,8 @@ namespace Usock.Tests;
 /// <summary>
 /// The firmware's <c>request</c> library in <c>usock run</c> (tests/python/fw_request.py) against a real HTTP server:
 /// CPython's http.server (tests/python/peers/http_peer.py), plain and behind TLS, reached by name through
-/// <c>--resolve</c>. Each check reads what the server received: method, path, headers and body.
+/// <c>--resolve</c>, and <c>openssl s_server -WWW</c>. Each check reads what the server received: method, path,
+/// headers and body (s_server logs the file it was asked for).
 /// </summary>
 public sealed class FirmwareRequestTests
 {
@@ -75,6 +76,36 @@ public sealed class FirmwareRequestTests
         Assert.Equal(["GET /json", "POST /tls-post"], seen.Select(e => $"{e.GetProperty("method").GetString()} {e.GetProperty("path").GetString()}"));
         Assert.Equal("over tls", Encoding.UTF8.GetString(Body(seen[1])));
         Assert.Equal("localhost", Header(seen[0], "Host"));
+    }
+
+    [Fact]
+    public void Https_against_openssl_s_server_www_the_server_serves_the_file_asked_for()
+    {
+        PythonScripts.SkipUnlessPython();
+        Assert.SkipUnless(OpenSslPeer.Available, OpenSslPeer.SkipReason);
+        TestPki pki = TestPki.Shared;
+        string dir = Directory.CreateTempSubdirectory("usock-www-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "device.json"), "{\"from\": \"openssl\", \"n\": 7}");
+            using OpenSslPeer server = OpenSslPeer.ServerIn(
+                dir, "-WWW", "-cert", pki.File("server.pem", pki.Server.CertPem), "-key", pki.File("server.key", pki.Server.KeyPem));
+            string code = "import request, sys\n"
+                + $"r = request.get('https://localhost:{server.Port}/device.json', ssl_params={{'ca': open(sys.argv[1], 'rb').read()}})\n"
+                + "print(r.status_code, r.json())";
+            CliProcess.Result r = PythonScripts.Run("-c", code, pki.File("ca.pem", pki.Ca.CertPem));
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Contains("200 {'from': 'openssl', 'n': 7}", r.StdOut, StringComparison.Ordinal);
+            Assert.Equal(0, server.WaitForExit());
+            using var reader = new StreamReader(server.Output);
+            string log = reader.ReadToEnd() + server.StdErr; // s_server logs on both
+            Assert.Contains("FILE:device.json", log, StringComparison.Ordinal); // what the server was asked for
+            Assert.Contains("1 server accepts that finished", log, StringComparison.Ordinal); // a completed TLS handshake
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static string Header(JsonElement request, string name) =>

@@ -15,10 +15,11 @@ public sealed class OpenSslPeer : IDisposable
     private readonly Process _process;
     private readonly Task<string> _stderr;
 
-    private OpenSslPeer(IEnumerable<string> args)
+    private OpenSslPeer(IEnumerable<string> args, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(Path)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -62,6 +63,22 @@ public sealed class OpenSslPeer : IDisposable
         {
             Assert.Fail("s_server ended: " + peer.StdErr);
         }
+        return peer;
+    }
+
+    /// <summary>
+    /// <c>openssl s_server -WWW</c> style servers (<paramref name="args"/>), serving files from <paramref name="directory"/>
+    /// (its working directory), on 127.0.0.1, port 0, for one connection.
+    /// </summary>
+    public static OpenSslPeer ServerIn(string directory, params string[] args)
+    {
+        var peer = new OpenSslPeer(["s_server", "-accept", "127.0.0.1:0", "-naccept", "1", .. args], directory);
+        Assert.True(Loopback.Eventually(() => (peer.Port = ListeningPort(peer._process.Id)) > 0 || peer.HasExited), "s_server never listened");
+        if (peer.HasExited)
+        {
+            Assert.Fail("s_server ended: " + peer.StdErr);
+        }
+
         return peer;
     }
 
