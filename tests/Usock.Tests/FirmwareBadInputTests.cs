@@ -21,6 +21,7 @@ public sealed class FirmwareBadInputTests
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Contains("settime str -1", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("dropped publish None", r.StdOut, StringComparison.Ordinal);
+        Assert.Contains("aliases True", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("WARNING:MQTT:", r.StdOut, StringComparison.Ordinal); // the PC says the message was dropped
         Assert.Contains("checks 22", r.StdOut, StringComparison.Ordinal);
         Assert.Contains("ALL OK", r.StdOut, StringComparison.Ordinal);

@@ -68,5 +68,10 @@ expect(TypeError, lambda: uwebsocket.Client.connect(5), 'url type')
 expect(OSError, lambda: uwebsocket.Client.connect('ws://127.0.0.1:1/'), 'a refused connect', 104)
 ws = uwebsocket.WebsocketClient(None)
 expect(TypeError, lambda: ws.send(5), 'send type')
+# MicroPython's module names for the client work too
+import umqtt
+import umqtt.robust
+from umqtt.simple import MQTTClient as Simple
+print('aliases', Simple is MQTTClient and umqtt.robust.MQTTClient is MQTTClient)
 print('checks %d' % checks)
 print('ALL OK')

@@ -344,5 +344,6 @@ class BaseMqtt:
 from _umqtt_client import MQTTClient  # noqa: E402,F401  (the firmware's MQTTClient: locks, keepalive, reconnect)
 
 # MicroPython's own layout is umqtt.simple / umqtt.robust; QuecPython's is the flat umqtt. Both names work here.
-_sys.modules.setdefault('umqtt.simple', _sys.modules[__name__])
-_sys.modules.setdefault('umqtt.robust', _sys.modules[__name__])
+simple = robust = _sys.modules[__name__]
+_sys.modules.setdefault('umqtt.simple', simple)
+_sys.modules.setdefault('umqtt.robust', robust)
