@@ -4,7 +4,7 @@
 # text message as str, a binary one as bytes, and '' once the connection is closed.
 import base64 as _base64
 import hashlib as _hashlib
-import os as _os
+import random as _random
 import struct as _struct
 
 import usocket
@@ -99,7 +99,7 @@ class Websocket:
             head.append(bit | 127)
             head += _struct.pack('!Q', n)
         if mask:
-            key = _os.urandom(4)
+            key = _random.randbytes(4)
             head += key
             data = bytes(b ^ key[i & 3] for i, b in enumerate(data))
         self.sock.write(bytes(head) + bytes(data))
@@ -217,7 +217,7 @@ class Client:
             if scheme == 'wss':
                 import ussl
                 sock = ussl.wrap_socket(sock, server_hostname=host)
-            key = _base64.b64encode(_os.urandom(16))
+            key = _base64.b64encode(_random.randbytes(16))
             lines = ['GET %s HTTP/1.1' % path, 'Host: %s:%d' % (host, port), 'Connection: Upgrade',
                      'Upgrade: websocket', 'Sec-WebSocket-Key: %s' % key.decode(), 'Sec-WebSocket-Version: 13',
                      'Origin: http://%s:%d' % (host, port)]
