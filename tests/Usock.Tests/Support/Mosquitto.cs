@@ -106,7 +106,16 @@ public sealed class Mosquitto : IDisposable
 
         string id = args[^1];
         LinePeer sub = LinePeer.Start(SubPath!, [.. args]);
-        WaitFor($"Sending SUBACK to {id}", "the observer's subscription"); // mosquitto_sub's own output is block-buffered
+        try
+        {
+            WaitFor($"Sending SUBACK to {id}", "the observer's subscription"); // mosquitto_sub's own output is block-buffered
+        }
+        catch
+        {
+            sub.Dispose(); // a failed test leaves no observer running
+            throw;
+        }
+
         return sub;
     }
 
