@@ -12,15 +12,11 @@ import hmac as _hmac
 import random as _random
 
 import utime
+import _usock_cloud
 from umqtt import MQTTClient
 
-try:
-    import _usock_thread as _thread
-except ImportError:
-    import _thread
 
-
-class TXyun:
+class TXyun(_usock_cloud.CloudClient):
 
     def __init__(self, productID, devicename, devicePsk, ProductSecret=None):
         if not isinstance(productID, str) or not isinstance(devicename, str):
@@ -109,41 +105,11 @@ class TXyun:
         self.mqttObj = True
         self.mqtt_client.disconnect()
 
-    def close(self):
-        if self.mqtt_client is not None:
-            self.mqtt_client.close()
-        return -1
-
-    def ping(self):
-        self.mqtt_client.ping()
-
     def getTXyunsta(self):
-        if self.mqtt_client is not None:
-            return self.mqtt_client.get_mqttsta()
-        return -1
-
-    def _listen(self):
-        while self.flag:
-            try:
-                self.mqtt_client.wait_msg()
-            except OSError as e:
-                if not self.flag:
-                    break
-                if self.error_callback is not None:
-                    self.error_callback(str(e))
-                    break
-                raise
-
-    def error_register_cb(self, func):
-        self.error_callback = func
-        if self.mqtt_client is not None:
-            self.mqtt_client.error_register_cb(func)
+        return self._state()
 
     def start(self):
-        size = _thread.stack_size()
-        _thread.stack_size(16 * 1024)
-        _thread.start_new_thread(self._listen, ())
-        _thread.stack_size(size)
+        self._start_listening()
 
     def rundom(self):
         return int(''.join(str(_random.randint(1, 10)) for _ in range(5)))

@@ -10,12 +10,8 @@ import hashlib as _hashlib
 import hmac as _hmac
 import random as _random
 
+import _usock_cloud
 from umqtt import MQTTClient
-
-try:
-    import _usock_thread as _thread
-except ImportError:
-    import _thread
 
 MQTT_SERVER = '{}.iot-as-mqtt.cn-shanghai.aliyuncs.com'
 S_HMAC = 'deviceName{}productKey{}random{}'
@@ -28,7 +24,7 @@ def _sign(secret, msg):
     return _hmac.new(secret.encode(), msg=msg.encode(), digestmod=_hashlib.sha256).hexdigest()
 
 
-class aLiYun:
+class aLiYun(_usock_cloud.CloudClient):
 
     def __init__(self, productKey, productSecret=None, DeviceName=None, DeviceSecret=None, MqttServer=None):
         if not isinstance(productKey, str):
@@ -119,41 +115,11 @@ class aLiYun:
         self.listen_task_id = None
         self.mqtt_client.disconnect()
 
-    def close(self):
-        if self.mqtt_client is not None:
-            self.mqtt_client.close()
-        return -1
-
-    def ping(self):
-        self.mqtt_client.ping()
-
     def getAliyunSta(self):
-        if self.mqtt_client is not None:
-            return self.mqtt_client.get_mqttsta()
-        return -1
-
-    def _listen(self):
-        while self.flag:
-            try:
-                self.mqtt_client.wait_msg()
-            except OSError as e:
-                if not self.flag:
-                    break
-                if self.error_callback is not None:
-                    self.error_callback(str(e))
-                    break
-                raise
-
-    def error_register_cb(self, func):
-        self.error_callback = func
-        if self.mqtt_client is not None:
-            self.mqtt_client.error_register_cb(func)
+        return self._state()
 
     def start(self):
-        size = _thread.stack_size()
-        _thread.stack_size(16 * 1024)
-        self.listen_task_id = _thread.start_new_thread(self._listen, ())
-        _thread.stack_size(size)
+        self.listen_task_id = self._start_listening()
 
     def rundom(self):
         return ''.join(str(_random.randint(1, 10)) for _ in range(5))
