@@ -93,6 +93,15 @@ public sealed class PythonTlsTests
         TestContext.Current.SendDiagnosticMessage($"{mode}: KeyboardInterrupt {took.TotalMilliseconds:F0} ms after SIGINT");
     }
 
+    [Fact]
+    public void Two_readers_and_two_writers_on_one_ussl_socket_take_turns_without_OSError_5()
+    {
+        using OpenSslPeer server = Server(Pki.Server);
+        CliProcess.Result r = PythonScripts.Run(PythonScripts.Script("tls_threads.py"), CliTest.Arg(server.Port));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Contains("lines 200, ALL OK", r.StdOut, StringComparison.Ordinal); // each line the peer reversed came back once
+    }
+
     private static OpenSslPeer Server(TestPki.Identity identity)
     {
         PythonScripts.SkipUnlessPython();
