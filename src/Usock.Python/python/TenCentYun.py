@@ -17,6 +17,7 @@ from umqtt import MQTTClient
 
 
 class TXyun(_usock_cloud.CloudClient):
+    _warning = 'Try to reconnect'  # what the firmware's warning line says after a failed subscribe or publish
 
     def __init__(self, productID, devicename, devicePsk, ProductSecret=None):
         if not isinstance(productID, str) or not isinstance(devicename, str):
@@ -83,22 +84,6 @@ class TXyun(_usock_cloud.CloudClient):
 
     def setCallback(self, callback):
         self.recvCb = callback
-
-    def subscribe(self, topic, qos=0):
-        try:
-            self.mqtt_client.subscribe(topic, qos)
-            return 0
-        except OSError as e:
-            print('[WARNING] subscribe failed. Try to reconnect : %s' % str(e))
-            return -1
-
-    def publish(self, topic, msg, retain=False, qos=0):
-        try:
-            self.mqtt_client.publish(topic, msg, retain, qos)
-            return 0
-        except OSError as e:
-            print('[WARNING] Publish failed. Try to reconnect : %s' % str(e))
-            return -1
 
     def disconnect(self):
         self.flag = False

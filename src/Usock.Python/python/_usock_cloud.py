@@ -9,6 +9,23 @@ class CloudClient:
     mqtt_client = None
     flag = True
     error_callback = None
+    _warning = 'OSError'
+
+    def subscribe(self, topic, qos=0):
+        try:
+            self.mqtt_client.subscribe(topic, qos)
+            return 0
+        except OSError as e:
+            print('[WARNING] subscribe failed. %s : %s' % (self._warning, str(e)))
+            return -1
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        try:
+            self.mqtt_client.publish(topic, msg, retain, qos)
+            return 0
+        except OSError as e:
+            print('[WARNING] Publish failed. %s : %s' % (self._warning, str(e)))
+            return -1
 
     def close(self):
         if self.mqtt_client is not None:

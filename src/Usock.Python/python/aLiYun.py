@@ -25,7 +25,6 @@ def _sign(secret, msg):
 
 
 class aLiYun(_usock_cloud.CloudClient):
-
     def __init__(self, productKey, productSecret=None, DeviceName=None, DeviceSecret=None, MqttServer=None):
         if not isinstance(productKey, str):
             raise TypeError('productKey must be a str')
@@ -85,22 +84,6 @@ class aLiYun(_usock_cloud.CloudClient):
         self.mqtt_client.connect(clean_session=clean_session)
         self.mqttObj = False
         return self.mqtt_client
-
-    def subscribe(self, topic, qos=0):
-        try:
-            self.mqtt_client.subscribe(topic, qos)
-            return 0
-        except OSError as e:
-            print('[WARNING] subscribe failed. OSError : %s' % str(e))
-            return -1
-
-    def publish(self, topic, msg, retain=False, qos=0):
-        try:
-            self.mqtt_client.publish(topic, msg, retain, qos)
-            return 0
-        except OSError as e:
-            print('[WARNING] Publish failed. OSError : %s' % str(e))
-            return -1
 
     def proc(self, topic, msg):
         if self.recvCb is not None:
