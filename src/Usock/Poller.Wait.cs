@@ -8,8 +8,8 @@ namespace Usock;
 
 /// <summary>
 /// The poller's wait: one kernel wait on the epoll set (woken early only by its wake descriptor: a close, a dispose,
-/// buffered bytes, a cancelled token), the sockets the kernel cannot see (closed, holding buffered bytes), and the
-/// portable fallback where there is no epoll.
+/// buffered bytes, a cancelled token) and the sockets the kernel cannot see (closed, holding buffered bytes). The
+/// portable wait, where there is no epoll, is in Poller.Portable.cs.
 /// </summary>
 public sealed partial class Poller
 {
@@ -25,14 +25,14 @@ public sealed partial class Poller
 
         try
         {
-            using CancellationTokenRegistration wake = cancellationToken.UnsafeRegister(static p => ((Poller)p!)._epoll?.Wake(), this);
+            using CancellationTokenRegistration wake = cancellationToken.UnsafeRegister(static p => ((Poller)p!).WakeWait(), this);
             return PollLocked(timeoutMs, cancellationToken);
         }
         finally
         {
             if (Interlocked.CompareExchange(ref _pollState, PollIdle, PollPolling) == PollDisposed)
             {
-                _epoll?.Dispose(); // disposed during the poll: the set is released here, after the wait
+                ReleaseWaitSet(); // disposed during the poll: the set is released here, after the wait
             }
         }
     }
@@ -161,7 +161,7 @@ public sealed partial class Poller
 
         if (wake || _polling)
         {
-            _epoll?.Wake();
+            WakeWait();
         }
     }
 
@@ -200,90 +200,6 @@ public sealed partial class Poller
         }
 
         return mask;
-    }
-
-    // Where there is no epoll: Socket.Select in slices, so closes and disposal are seen within one slice.
-    private void PollPortable(int timeoutMs, CancellationToken cancellationToken)
-    {
-        const int SliceMs = 50;
-        Deadline deadline = Deadline.Start(timeoutMs, _clock);
-        while (true)
-        {
-            var read = new List<Socket>();
-            var write = new List<Socket>();
-            var error = new List<Socket>();
-            var owners = new Dictionary<Socket, Entry>();
-            lock (_lock)
-            {
-                foreach (Entry entry in _bySocket.Values)
-                {
-                    if (entry.Socket.Core.Handle is not Socket raw)
-                    {
-                        continue;
-                    }
-
-                    owners[raw] = entry;
-                    if ((entry.Events & POLLIN) != 0)
-                    {
-                        read.Add(raw);
-                    }
-
-                    if ((entry.Events & POLLOUT) != 0)
-                    {
-                        write.Add(raw);
-                    }
-
-                    error.Add(raw);
-                }
-            }
-
-            int left = deadline.NextWaitMs();
-            int slice = left < 0 ? SliceMs : Math.Min(left, SliceMs);
-            if (owners.Count == 0)
-            {
-                Thread.Sleep(slice);
-            }
-            else
-            {
-                try
-                {
-                    Socket.Select(read, write, error, slice * 1000);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    read.Clear(); // a socket closed during the wait: the attention check below reports it
-                    write.Clear();
-                    error.Clear();
-                }
-            }
-
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            foreach (Socket s in read)
-            {
-                Mark(owners[s], POLLIN);
-            }
-
-            foreach (Socket s in write)
-            {
-                Mark(owners[s], POLLOUT);
-            }
-
-            foreach (Socket s in error)
-            {
-                Mark(owners[s], POLLERR);
-            }
-
-            CheckAttention();
-            if (_readyCount == 0)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            if (_readyCount > 0 || (left >= 0 && left <= slice))
-            {
-                return;
-            }
-        }
     }
 
     private void Mark(Entry entry, int events)

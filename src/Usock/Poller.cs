@@ -36,6 +36,7 @@ public sealed partial class Poller : IDisposable
     private readonly Lock _lock = new();
     private readonly TimeProvider _clock;
     private readonly Epoll? _epoll;
+    private readonly LoopbackWake? _portableWake; // where there is no epoll
     private readonly Dictionary<IPollable, Entry> _bySocket = [];
     private readonly Dictionary<ulong, Entry> _byToken = [];
     private readonly HashSet<Entry> _attention = []; // closed, or holding buffered bytes: what the kernel cannot see
@@ -75,6 +76,14 @@ public sealed partial class Poller : IDisposable
             if (e != 0)
             {
                 _epoll?.Dispose();
+                throw new UsocketException(e);
+            }
+        }
+        else
+        {
+            int e = LoopbackWake.Create(out _portableWake);
+            if (e != 0)
+            {
                 throw new UsocketException(e);
             }
         }
@@ -276,11 +285,24 @@ public sealed partial class Poller : IDisposable
 
         // A poll in progress is woken and releases the set itself on its way out: closing the wake-up descriptor
         // under it could take the wake-up away before the wait has seen it.
-        _epoll?.Wake();
+        WakeWait();
         if (Interlocked.Exchange(ref _pollState, PollDisposed) == PollIdle)
         {
-            _epoll?.Dispose();
+            ReleaseWaitSet();
         }
+    }
+
+    // Ends a wait in progress on another thread (or the next one).
+    private void WakeWait()
+    {
+        _epoll?.Wake();
+        _portableWake?.Wake();
+    }
+
+    private void ReleaseWaitSet()
+    {
+        _epoll?.Dispose();
+        _portableWake?.Dispose();
     }
 
     internal static int ToMilliseconds(double? seconds, string paramName)
