@@ -69,7 +69,7 @@ public sealed class PythonTlsTests
 
     [Theory]
     [InlineData("tlsrecv", "45|47")] // a ussl recv blocked in recvfrom (libc path) or recvmsg (.NET's portable path)
-    [InlineData("tlspoll", "232")] // uselect.poll on the ussl socket, in epoll_wait
+    [InlineData("tlspoll", "232")] // uselect.poll on the ussl socket, in epoll_wait (poll with USOCK_EPOLL=0)
     public void Ctrl_C_raises_KeyboardInterrupt_in_a_blocked_ussl_call_as_in_a_plain_one(string mode, string syscall)
     {
         // -rev sends only what it is sent, so nothing; TLS 1.2 sends no session ticket after the handshake, which

@@ -23,7 +23,7 @@ internal sealed class ReadinessEngine
 
     private ReadinessEngine(Epoll epoll) => _epoll = epoll;
 
-    /// <summary>The process's engine; null where epoll does not exist (the queues then poll in slices).</summary>
+    /// <summary>The process's engine; null where epoll does not exist (the queues then use <see cref="SelectReadiness"/>).</summary>
     public static ReadinessEngine? Shared => s_shared.Value;
 
     /// <summary>Adds a socket's handle under a new token. Returns 0 or an errno.</summary>

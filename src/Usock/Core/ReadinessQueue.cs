@@ -34,6 +34,24 @@ internal sealed class ReadinessQueue
 
     public int Sequence => Volatile.Read(ref _sequence);
 
+    /// <summary>The socket this queue belongs to.</summary>
+    public SocketCore Owner => _owner;
+
+    /// <summary>The direction waited for.</summary>
+    public SelectMode Mode => _mode;
+
+    /// <summary>True while a caller waits.</summary>
+    public bool HasWaiters
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count > 0;
+            }
+        }
+    }
+
     /// <summary>The socket became ready in this direction (an edge): every waiter tries again.</summary>
     public void Signal()
     {
@@ -67,13 +85,12 @@ internal sealed class ReadinessQueue
             return new ValueTask<int>(Canceled);
         }
 
+        // Edges from epoll; where there is none, the select thread watches the socket while this queue has a waiter.
         ReadinessEngine? engine = ReadinessEngine.Shared;
-        if (engine is null)
-        {
-            return new ValueTask<int>(PollInSlicesAsync(deadline, cancellationToken));
-        }
-
-        int e = _owner.EnsureRegistered(engine);
+        SelectReadiness? portable = engine is null ? SelectReadiness.Shared : null;
+        int e = engine is not null ? _owner.EnsureRegistered(engine)
+            : portable is not null ? _owner.MakeNonBlocking()
+            : Errno.ENOMEM;
         if (e != 0)
         {
             return new ValueTask<int>(e);
@@ -105,6 +122,7 @@ internal sealed class ReadinessQueue
             node.WatchCancellation(cancellationToken);
         }
 
+        portable?.Watch(this); // outside the lock: the select thread takes its lock, then the queue's
         return new ValueTask<int>(node, node.Version);
     }
 
@@ -127,37 +145,6 @@ internal sealed class ReadinessQueue
             if (_waiting.Remove(node))
             {
                 node.TryComplete(result);
-            }
-        }
-    }
-
-    // Where there is no readiness engine: wait in the kernel in short slices on a pool thread, watching for close,
-    // cancellation and the deadline.
-    private async Task<int> PollInSlicesAsync(Deadline deadline, CancellationToken cancellationToken)
-    {
-        await Task.Yield();
-        while (true)
-        {
-            if (_closed)
-            {
-                return Errno.EBADF;
-            }
-
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Canceled;
-            }
-
-            long left = deadline.RemainingMs();
-            if (left == 0)
-            {
-                return Errno.ETIMEDOUT;
-            }
-
-            int e = _owner.PollOnce(_mode, left < 0 ? 50 : (int)Math.Min(left, 50), out bool ready);
-            if (e != 0 || ready)
-            {
-                return e;
             }
         }
     }
