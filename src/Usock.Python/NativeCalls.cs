@@ -28,6 +28,9 @@ public static unsafe class NativeCalls
     [ThreadStatic]
     private static Address? t_from;
 
+    [ThreadStatic]
+    private static (nint Host, long HostLength, long Port) t_to;
+
     internal static Address LastFrom => t_from ?? new Address("0.0.0.0", 0);
 
     internal static Exception? TakeError()
@@ -55,8 +58,10 @@ public static unsafe class NativeCalls
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static USocket Of(long handle) => (USocket)GCHandle.FromIntPtr(new IntPtr(handle)).Target!;
 
-    [UnmanagedCallersOnly]
-    private static long Send(long h, byte* p, long n)
+    // Every data call, once: Ctrl-C's bookkeeping around it (a call entered while Ctrl-C is pending ends at once),
+    // and its exception kept for TakeError. The call is a managed function pointer: no delegate, no allocation.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static long Run(long h, byte* p, long n, delegate*<USocket, byte*, int, long> call)
     {
         USocket s = Of(h);
         if (!ScriptInterrupt.Enter(s))
@@ -66,7 +71,7 @@ public static unsafe class NativeCalls
 
         try
         {
-            return s.Send(new ReadOnlySpan<byte>(p, checked((int)n)));
+            return call(s, p, checked((int)n));
         }
         catch (Exception e)
         {
@@ -79,181 +84,78 @@ public static unsafe class NativeCalls
     }
 
     [UnmanagedCallersOnly]
-    private static long SendAll(long h, byte* p, long n)
-    {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
-        {
-            return Interrupted;
-        }
-
-        try
-        {
-            s.SendAll(new ReadOnlySpan<byte>(p, checked((int)n)));
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
-    }
+    private static long Send(long h, byte* p, long n) => Run(h, p, n, &SendOnce);
 
     [UnmanagedCallersOnly]
-    private static long Recv(long h, byte* p, long n)
-    {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
-        {
-            return Interrupted;
-        }
-
-        try
-        {
-            return s.RecvInto(new Span<byte>(p, checked((int)n)));
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
-    }
+    private static long SendAll(long h, byte* p, long n) => Run(h, p, n, &SendEverything);
 
     [UnmanagedCallersOnly]
-    private static long ReadInto(long h, byte* p, long n)
-    {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
-        {
-            return Interrupted;
-        }
-
-        try
-        {
-            return s.ReadInto(new Span<byte>(p, checked((int)n))) ?? None;
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
-    }
+    private static long Recv(long h, byte* p, long n) => Run(h, p, n, &RecvOnce);
 
     [UnmanagedCallersOnly]
-    private static long Write(long h, byte* p, long n)
-    {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
-        {
-            return Interrupted;
-        }
-
-        try
-        {
-            return s.Write(new ReadOnlySpan<byte>(p, checked((int)n))) ?? None;
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
-    }
+    private static long ReadInto(long h, byte* p, long n) => Run(h, p, n, &ReadIntoBuffer);
 
     [UnmanagedCallersOnly]
-    private static long ReadLine(long h, byte* p, long n)
-    {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
-        {
-            return Interrupted;
-        }
-
-        try
-        {
-            byte[]? line = s.ReadLine();
-            if (line is null)
-            {
-                return None;
-            }
-
-            if (line.Length > n)
-            {
-                return Fail(new UsocketException(Errno.ENOBUFS, "line longer than the buffer"));
-            }
-
-            line.CopyTo(new Span<byte>(p, checked((int)n)));
-            return line.Length;
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
-    }
+    private static long Write(long h, byte* p, long n) => Run(h, p, n, &WriteBuffer);
 
     [UnmanagedCallersOnly]
-    private static long RecvFrom(long h, byte* p, long n)
-    {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
-        {
-            return Interrupted;
-        }
+    private static long ReadLine(long h, byte* p, long n) => Run(h, p, n, &ReadOneLine);
 
-        try
-        {
-            (byte[] bytes, (string host, int port)) = s.RecvFrom(checked((int)n));
-            bytes.CopyTo(new Span<byte>(p, checked((int)n)));
-            t_from = new Address(host, port);
-            return bytes.Length;
-        }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
-    }
+    [UnmanagedCallersOnly]
+    private static long RecvFrom(long h, byte* p, long n) => Run(h, p, n, &RecvDatagram);
 
     [UnmanagedCallersOnly]
     private static long SendTo(long h, byte* p, long n, byte* host, long hostLength, long port)
     {
-        USocket s = Of(h);
-        if (!ScriptInterrupt.Enter(s))
+        // The destination travels beside the call (one thread, one call at a time on it), read inside it.
+        t_to = ((nint)host, hostLength, port);
+        return Run(h, p, n, &SendDatagram);
+    }
+
+    private static long SendOnce(USocket s, byte* p, int n) => s.Send(new ReadOnlySpan<byte>(p, n));
+
+    private static long SendEverything(USocket s, byte* p, int n)
+    {
+        s.SendAll(new ReadOnlySpan<byte>(p, n));
+        return 0;
+    }
+
+    private static long RecvOnce(USocket s, byte* p, int n) => s.RecvInto(new Span<byte>(p, n));
+
+    private static long ReadIntoBuffer(USocket s, byte* p, int n) => s.ReadInto(new Span<byte>(p, n)) ?? None;
+
+    private static long WriteBuffer(USocket s, byte* p, int n) => s.Write(new ReadOnlySpan<byte>(p, n)) ?? None;
+
+    private static long ReadOneLine(USocket s, byte* p, int n)
+    {
+        byte[]? line = s.ReadLine();
+        if (line is null)
         {
-            return Interrupted;
+            return None;
         }
 
-        try
+        if (line.Length > n)
         {
-            string name = Encoding.UTF8.GetString(host, checked((int)hostLength));
-            return s.SendTo(new ReadOnlySpan<byte>(p, checked((int)n)), ResolveTable.Map(name, checked((int)port)));
+            throw new UsocketException(Errno.ENOBUFS, "line longer than the buffer");
         }
-        catch (Exception e)
-        {
-            return Fail(e);
-        }
-        finally
-        {
-            ScriptInterrupt.Leave();
-        }
+
+        line.CopyTo(new Span<byte>(p, n));
+        return line.Length;
+    }
+
+    private static long RecvDatagram(USocket s, byte* p, int n)
+    {
+        (byte[] bytes, (string host, int port)) = s.RecvFrom(n);
+        bytes.CopyTo(new Span<byte>(p, n));
+        t_from = new Address(host, port);
+        return bytes.Length;
+    }
+
+    private static long SendDatagram(USocket s, byte* p, int n)
+    {
+        (nint host, long hostLength, long port) = t_to;
+        string name = Encoding.UTF8.GetString((byte*)host, checked((int)hostLength));
+        return s.SendTo(new ReadOnlySpan<byte>(p, n), ResolveTable.Map(name, checked((int)port)));
     }
 
     /// <summary><c>getsocketsta()</c>: the TCP state, -1 after close (never fails).</summary>
