@@ -89,9 +89,16 @@ internal sealed partial class SocketCore
     public async ValueTask<int> FinishConnectAsync(Deadline deadline, CancellationToken cancellationToken) =>
         (await DriveAsync<ConnectDone, bool>(default, deadline, cancellationToken).ConfigureAwait(false)).Errno;
 
-    public int GetLocalEndPoint(out IPEndPoint? endPoint)
+    public int GetLocalEndPoint(out IPEndPoint? endPoint) => Query(SocketPal.GetLocalEndPoint, out endPoint);
+
+    public int GetRemoteEndPoint(out IPEndPoint? endPoint) => Query(SocketPal.GetRemoteEndPoint, out endPoint);
+
+    private delegate int Getter<T>(Socket s, out T? value);
+
+    // A question to the live handle (EBADF when closed); the method group is a cached delegate.
+    private int Query<T>(Getter<T> get, out T? value)
     {
-        endPoint = null;
+        value = default;
         if (!TryEnter(out Socket s))
         {
             return Errno.EBADF;
@@ -99,25 +106,7 @@ internal sealed partial class SocketCore
 
         try
         {
-            return SocketPal.GetLocalEndPoint(s, out endPoint);
-        }
-        finally
-        {
-            Exit();
-        }
-    }
-
-    public int GetRemoteEndPoint(out IPEndPoint? endPoint)
-    {
-        endPoint = null;
-        if (!TryEnter(out Socket s))
-        {
-            return Errno.EBADF;
-        }
-
-        try
-        {
-            return SocketPal.GetRemoteEndPoint(s, out endPoint);
+            return get(s, out value);
         }
         finally
         {

@@ -43,26 +43,7 @@ public sealed partial class USslSocket
                 return false;
             }
 
-            try
-            {
-                if (!_handshakeDone && _handshakeTask is null)
-                {
-                    RaiseHandshakeError();
-                    if (deadline.IsNonBlocking)
-                    {
-                        // It goes on as the peer answers: every wait inside it is for readiness, without a deadline.
-                        _handshakeTask = HandshakeAsync(Deadline.Start(-1, _core.Clock), CancellationToken.None);
-                    }
-                    else
-                    {
-                        Handshake(deadline);
-                    }
-                }
-            }
-            finally
-            {
-                _handshaking.Release();
-            }
+            BeginHandshake(deadline, synchronous: !deadline.IsNonBlocking);
         }
 
         if (_handshakeTask is Task running && !running.IsCompleted)
@@ -99,19 +80,7 @@ public sealed partial class USslSocket
                 return false;
             }
 
-            try
-            {
-                if (!_handshakeDone && _handshakeTask is null)
-                {
-                    RaiseHandshakeError();
-                    // The caller's token cancels its wait, not the handshake (which the call's deadline bounds).
-                    _handshakeTask = HandshakeAsync(deadline, CancellationToken.None);
-                }
-            }
-            finally
-            {
-                _handshaking.Release();
-            }
+            BeginHandshake(deadline, synchronous: false);
         }
 
         if (_handshakeTask is Task running && !running.IsCompleted)
@@ -135,6 +104,32 @@ public sealed partial class USslSocket
 
         RaiseHandshakeError();
         return _handshakeDone;
+    }
+
+    // With the handshake lock held (released here): does the handshake now (synchronous), or starts it and leaves it
+    // running. A non-blocking handshake goes on as the peer answers (its waits are for readiness, without a deadline);
+    // an async caller's handshake is bounded by its call's deadline, and the caller's token cancels only its wait.
+    private void BeginHandshake(in Deadline deadline, bool synchronous)
+    {
+        try
+        {
+            if (!_handshakeDone && _handshakeTask is null)
+            {
+                RaiseHandshakeError();
+                if (synchronous)
+                {
+                    Handshake(deadline);
+                }
+                else
+                {
+                    _handshakeTask = HandshakeAsync(deadline.IsNonBlocking ? Deadline.Start(-1, _core.Clock) : deadline, CancellationToken.None);
+                }
+            }
+        }
+        finally
+        {
+            _handshaking.Release();
+        }
     }
 
     private void RaiseHandshakeError()
