@@ -150,7 +150,8 @@ public static class ScriptHost
             using var k = new PyString(kind);
             using var t = new PyString(target);
             using var bak = new PyString(options.Bak is null ? "" : Path.GetFullPath(options.Bak));
-            using PyObject rc = main.Invoke(k, t, argv, bak);
+            using PyObject deviceLanguage = (!options.CPythonSemantics).ToPython();
+            using PyObject rc = main.Invoke(k, t, argv, bak, deviceLanguage);
             Trace("script ended");
             return rc.As<int>();
         }

@@ -32,6 +32,10 @@ public sealed class ScriptRunOptions
     /// <summary>The folder that is the device's <c>/bak</c> (<c>--bak</c>); <c>null</c>: <c>bak</c> beside the
     /// program's folder (the device's <c>/usr</c>), made when something is first written there.</summary>
     public string? Bak { get; init; }
+
+    /// <summary><c>--cpython-semantics</c>: compile the program with CPython's rules only, not the device's language
+    /// (no private-name mangling, bytes formatting with str, ...: the rules of docs/scripts.md).</summary>
+    public bool CPythonSemantics { get; init; }
 }
 
 /// <summary>The exit codes of <c>usock run</c> that are not the script's own.</summary>

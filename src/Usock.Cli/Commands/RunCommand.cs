@@ -4,13 +4,13 @@ using Usock.Python;
 namespace Usock.Cli.Commands;
 
 /// <summary>
-/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
+/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
 /// runs a QuecPython program on the PC, its <c>usocket</c> backed by Usock. Everything after the script (or after
 /// <c>-c CODE</c>) belongs to the script, so this command reads its own arguments instead of System.CommandLine.
 /// </summary>
 internal static class RunCommand
 {
-    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] (SCRIPT | DIR | -c CODE) [ARG...]";
+    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]";
 
     /// <summary>The command as help lists it; <see cref="Run"/> does the parsing.</summary>
     public static Command Create()
@@ -25,6 +25,7 @@ internal static class RunCommand
             new Option<string>("--imei") { Description = "The IMEI modem.getDevImei() reports (default USOCK_IMEI, else 860000000000000)" },
             new Option<string[]>("--uart") { Description = "N=SPEC: wire the program's machine.UART(N) to tcp:HOST:PORT (usock connects), stdio or pty" },
             new Option<int>("--attach-ms") { Description = "How long the radio takes to attach after net.setModemFun(1) (default USOCK_ATTACH_MS, else 1000)" },
+            new Option<bool>("--cpython-semantics") { Description = "Compile the program with CPython's rules only, without the device's language (then private names are mangled, bytes % str fails, ...; see docs/scripts.md)" },
             new Option<string>("-c") { Description = "Run CODE instead of a script" },
             new Argument<string[]>("script-and-args") { Description = "SCRIPT or DIR (runs DIR/main.py, else DIR/_main.py; the script's folder is the device's /usr) and the script's own arguments", Arity = ArgumentArity.ZeroOrMore },
         };
@@ -48,7 +49,7 @@ internal static class RunCommand
         var device = new Dictionary<string, string>();
         var mapPort = new List<string>();
         string? python = null, code = null, script = null, bak = null;
-        bool serve = false;
+        bool serve = false, cpython = false;
         int i = 0;
         for (; i < args.Length; i++)
         {
@@ -69,6 +70,10 @@ internal static class RunCommand
             if (a == "--serve-example")
             {
                 serve = true;
+            }
+            else if (a == "--cpython-semantics")
+            {
+                cpython = true;
             }
             else if (a is "--resolve" or "--map-port" or "--bak" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms")
             {
@@ -156,7 +161,7 @@ internal static class RunCommand
 
         Console.Out.Flush();
         int rc = ScriptHost.Run(
-            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device },
+            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device, CPythonSemantics = cpython },
             Console.Error);
         ScriptHost.ExitNow(rc); // the interpreter is not finalized: that would take most of a second
         return rc;

@@ -17,18 +17,19 @@ from Usock.Python import Bridge as _B
 
 # Names a device program imports and CPython has under another name: resolved for every importer (no clash).
 _EVERYWHERE = {
-    'ustruct': 'struct', 'ubinascii': 'binascii', 'ujson': 'json',
+    'ustruct': 'struct', 'ujson': 'json',
     'ure': 're', 'uhashlib': 'hashlib', 'uerrno': 'errno', 'ucollections': 'collections',
     'urandom': 'random', 'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
 }
 # Names the standard library also uses: the device's module only for device code (below).
 _DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'os': 'uos',
-                'io': 'uio', 'queue': '_usock_queue'}
+                'io': 'uio', 'queue': '_usock_queue', 'binascii': 'ubinascii'}
 # Never a file of the program: what the device has built in (and the usr package itself).
 _BUILT_IN = frozenset(_EVERYWHERE) | frozenset(_DEVICE_ONLY) | {
-    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'uio', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
+    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'uio', 'ubinascii', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
 _program = ()   # host folder prefixes holding program code (the project folder)
 _library = ()   # the standard library and site-packages: never program code, even inside the project folder
+_mpy = None     # _usock_mpy when program code is compiled with the device's rules (not --cpython-semantics)
 
 
 class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -39,6 +40,8 @@ class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return importlib.machinery.ModuleSpec(name, self, origin='<usock>/' + name + '.py')
         if path is None and name == 'usr' and _L.root:
             return _usr_spec(_L.root)
+        if _mpy is not None and path is not None and name.startswith('usr.'):
+            return _program_spec(name, path)
         return None
 
     def create_module(self, spec):
@@ -55,9 +58,19 @@ def _usr_spec(root):
     """The package usr: the program's folder (its __init__.py runs on the first import, as on the device)."""
     init = os.path.join(root, '__init__.py')
     if os.path.isfile(init):
-        return importlib.util.spec_from_file_location('usr', init, submodule_search_locations=[root])
+        loader = _mpy.Loader('usr', init) if _mpy is not None else None
+        return importlib.util.spec_from_file_location('usr', init, loader=loader, submodule_search_locations=[root])
     spec = importlib.machinery.ModuleSpec('usr', None, is_package=True)
     spec.submodule_search_locations = [root]
+    return spec
+
+
+def _program_spec(name, path):
+    """A module of the program's folder, loaded with the device's rules (library code there keeps CPython's)."""
+    spec = importlib.machinery.PathFinder.find_spec(name, path)
+    if spec is not None and type(spec.loader) is importlib.machinery.SourceFileLoader and spec.origin \
+            and spec.origin.startswith(_program) and not spec.origin.startswith(_library):
+        spec.loader = _mpy.Loader(name, spec.origin)
     return spec
 
 
@@ -197,12 +210,55 @@ def _exit_code(e):
     return 1
 
 
+def _compile(source, filename, mode='exec'):
+    """Program code compiled: with the device's rules unless --cpython-semantics."""
+    if _mpy is not None:
+        return _mpy.compile_program(source, filename, mode)
+    return compile(source, filename, mode)
+
+
 def _run_file(path, g):
-    with open(path, 'rb') as f:
-        source = f.read()
     g['__file__'] = path
     g['__cached__'] = None
-    exec(compile(source, path, 'exec'), g)
+    if _mpy is not None:
+        code = _mpy.code_for(path)
+    else:
+        with open(path, 'rb') as f:
+            code = compile(f.read(), path, 'exec')
+    exec(code, g)
+
+
+def _interact(g):
+    import code
+
+    class Console(code.InteractiveConsole):
+        def runsource(self, source, filename='<input>', symbol='single'):
+            try:
+                if self.compile(source, filename, symbol) is None:
+                    return True   # more input
+                compiled = _compile(source, filename, symbol)
+            except (OverflowError, SyntaxError, ValueError):
+                self.showsyntaxerror(filename)
+                return False
+            self.runcode(compiled)
+            return False
+
+        def showtraceback(self):
+            _explain(sys.exc_info()[1])
+            super().showtraceback()
+
+    banner = 'Python %s on %s, with Usock: usocket, uselect, utime, log, checkNet ... (Ctrl-D exits)' % (
+        sys.version.split()[0], sys.platform)
+    Console(g).interact(banner=banner, exitmsg='')
+
+
+def _explain(e):
+    """One line on an error that the device's language would not raise (see _usock_mpy.RULES)."""
+    try:
+        import _usock_mpy
+        _usock_mpy.explain(e, _mpy is not None)
+    except Exception:
+        pass
 
 
 def _entry(folder):
@@ -225,8 +281,13 @@ def _wait_for_threads():
             raise SystemExit(130) from None
 
 
-def main(kind, target, argv, bak=None):
+def main(kind, target, argv, bak=None, device_language=True):
+    global _mpy
     import __main__
+    if device_language:
+        import _usock_mpy
+        _usock_mpy.install()
+        _mpy = _usock_mpy
     g = __main__.__dict__
     g['__name__'] = '__main__'
     g['__builtins__'] = builtins
@@ -242,21 +303,19 @@ def main(kind, target, argv, bak=None):
             elif kind == 'code':
                 sys.argv = ['-c'] + list(argv)
                 _enter_layout(os.getcwd(), bak, chdir=False)
-                exec(compile(target, '<string>', 'exec'), g)
+                exec(_compile(target, '<string>'), g)
                 _wait_for_threads()
             else:
-                import code
                 sys.argv = [''] + list(argv)
                 _enter_layout(os.getcwd(), bak, chdir=False)
-                banner = 'Python %s on %s, with Usock: usocket, uselect, utime, log, checkNet ... (Ctrl-D exits)' % (
-                    sys.version.split()[0], sys.platform)
-                code.interact(banner=banner, local=g, exitmsg='')
+                _interact(g)
         except SystemExit as e:
             rc = _exit_code(e)
         except KeyboardInterrupt as e:
             traceback.print_exception(type(e), e, _script_tb(e.__traceback__))
             rc = 130
         except BaseException as e:
+            _explain(e)
             traceback.print_exception(type(e), e, _script_tb(e.__traceback__))
             rc = 1
         try:
