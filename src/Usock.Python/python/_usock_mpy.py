@@ -45,6 +45,12 @@ RULES = {
         'py/objstr.c bytes_decode -> mp_obj_str_make_new ("TODO: validate 2nd/3rd args", utf8_check)',
         '.decode(...) calls with an encoding other than a UTF-8 spelling, or an errors argument',
         'Decode_is_utf8_whatever_the_encoding'),
+    'encode-utf8': (
+        "str.encode(encoding) encodes UTF-8 whatever the encoding: 'é'.encode('gbk') and .encode('ascii') are "
+        "b'\\xc3\\xa9' (JT/T 808 clients hex their 'GBK' text so)",
+        'py/objstr.c str_encode -> bytes_make_new: a str argument is copied as it is (UTF-8), the encoding unread',
+        '.encode(...) calls with an encoding other than a UTF-8 spelling, or an errors argument',
+        'Encode_is_utf8_whatever_the_encoding'),
     'buffer-str': (
         "ubinascii takes a str where it takes bytes (its UTF-8): hexlify('text'), b2a_base64('text'), crc32('x')",
         'extmod/modbinascii.c: mp_get_buffer_raise, which a str satisfies',
@@ -158,6 +164,8 @@ def format(obj, *args, **kwargs):
 
 def from_bytes(cls, data, order, signed=False):
     """int.from_bytes(data, order, signed) as the device: signed ignored, any order but 'little' is big-endian."""
+    if not (cls is int or isinstance(cls, int) or (isinstance(cls, type) and issubclass(cls, int))):
+        return cls.from_bytes(data, order, signed)  # a method of the program's own
     if isinstance(data, str):
         data = data.encode()
     return cls.from_bytes(data, 'little' if order == 'little' else 'big')
@@ -165,6 +173,8 @@ def from_bytes(cls, data, order, signed=False):
 
 def to_bytes(n, length, order, signed=False):
     """n.to_bytes(length, order, signed) as the device: signed ignored, a negative n in two's complement."""
+    if not isinstance(n, int):
+        return n.to_bytes(length, order, signed)  # a method of the program's own
     order = 'little' if order == 'little' else 'big'
     return n.to_bytes(length, order, signed=n < 0)
 
@@ -176,6 +186,12 @@ def decode(obj, *args, **kwargs):
         except UnicodeDecodeError:
             raise UnicodeError() from None  # the device's: no message
     return obj.decode(*args, **kwargs)
+
+
+def encode(obj, *args, **kwargs):
+    if isinstance(obj, str):
+        return obj.encode()
+    return obj.encode(*args, **kwargs)
 
 
 # ---- the transform ----
@@ -255,11 +271,11 @@ class _Transform(ast.NodeTransformer):
             return _helper('format', node, [f.value, *node.args], node.keywords)
         if f.attr in ('from_bytes', 'to_bytes') and positional == 3 and not node.keywords:
             return _helper(f.attr, node, [f.value, *node.args])
-        if f.attr == 'decode' and (node.args or node.keywords):
+        if f.attr in ('decode', 'encode') and (node.args or node.keywords):
             utf8 = (len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Constant)
                     and node.args[0].value in _UTF8)
             if not utf8:
-                return _helper('decode', node, [f.value, *node.args], node.keywords)
+                return _helper(f.attr, node, [f.value, *node.args], node.keywords)
         return node
 
 
