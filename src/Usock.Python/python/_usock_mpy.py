@@ -64,6 +64,8 @@ DIFFERENCES = {
     'int-bytes-positional': "n.to_bytes(k, 'big') of a negative n raises OverflowError (the device writes two's "
                             "complement): pass True as a third argument",
     'no-mangling': "code compiled by exec()/compile() at run time, and library code, keep CPython's mangling",
+    'decode-utf8': 'a codec called directly (codecs.decode, str(b, enc)) keeps its encoding',
+    'encode-utf8': 'a codec called directly (codecs.encode, bytes(s, enc)) keeps its encoding',
 }
 
 _DEVICE_RULE = 'usock run: device rule %s: %s'
@@ -82,6 +84,8 @@ def explain(e, emulating):
     for kind, text, name in _NOTES:
         if isinstance(e, kind) and text in str(e):
             rule = name
+    if isinstance(e, (UnicodeDecodeError, UnicodeEncodeError)) and e.encoding.replace('_', '-') not in _UTF8:
+        rule = 'decode-utf8' if isinstance(e, UnicodeDecodeError) else 'encode-utf8'
     name = getattr(e, 'name', None) if isinstance(e, AttributeError) else None
     if isinstance(name, str) and _mangled(name):
         rule = 'no-mangling'
