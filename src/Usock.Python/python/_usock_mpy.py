@@ -205,10 +205,15 @@ _TMP = '_' * 6  # an all-underscore class name: CPython mangles nothing inside i
 _UTF8 = frozenset(('utf-8', 'utf8', 'UTF-8', 'UTF8'))
 
 
+def _at(new, old):
+    new.lineno, new.col_offset = old.lineno, old.col_offset
+    new.end_lineno, new.end_col_offset = old.end_lineno, old.end_col_offset
+    return new
+
+
 def _helper(name, node, args, keywords=()):
-    call = ast.Call(func=ast.Attribute(value=ast.Name(_H, ast.Load()), attr=name, ctx=ast.Load()),
-                    args=list(args), keywords=list(keywords))
-    return ast.copy_location(call, node)
+    fn = _at(ast.Attribute(value=_at(ast.Name(_H, ast.Load()), node), attr=name, ctx=ast.Load()), node)
+    return _at(ast.Call(func=fn, args=list(args), keywords=list(keywords)), node)
 
 
 def _private(name):
@@ -239,48 +244,92 @@ def _names(node):
     return ()
 
 
-class _Transform(ast.NodeTransformer):
-    def visit_ClassDef(self, node):
-        self.generic_visit(node)
-        if not _uses_private(node):
-            return node
-        name = node.name
-        node.name = _TMP
-        node.decorator_list.append(_helper('named', node, [ast.Constant(name)]))
-        bind = ast.Assign(targets=[ast.Name(name, ast.Store())], value=ast.Name(_TMP, ast.Load()))
-        drop = ast.Delete(targets=[ast.Name(_TMP, ast.Del())])
-        end = node.end_lineno or node.lineno
-        for n in (bind, drop):
-            n.lineno = n.end_lineno = end
-            n.col_offset = n.end_col_offset = 0
-        return [node, bind, drop]
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) and isinstance(node.left.value, bytes):
-            return _helper('bytes_mod', node, [node.left, node.right])
+def _class(node):
+    """A class using private names: compiled as ______ (nothing mangled), then named and bound as itself."""
+    if not _uses_private(node):
         return node
+    name = node.name
+    node.name = _TMP
+    node.decorator_list.append(_helper('named', node, [_at(ast.Constant(name), node)]))
+    end = _at(ast.Pass(), node)
+    end.lineno = end.end_lineno = node.end_lineno or node.lineno
+    bind = _at(ast.Assign(targets=[_at(ast.Name(name, ast.Store()), end)], value=_at(ast.Name(_TMP, ast.Load()), end)), end)
+    drop = _at(ast.Delete(targets=[_at(ast.Name(_TMP, ast.Del()), end)]), end)
+    return [node, bind, drop]
 
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        f = node.func
-        if not isinstance(f, ast.Attribute):
-            return node
-        positional = len(node.args) if not any(isinstance(a, ast.Starred) for a in node.args) else -1
-        if f.attr == 'format':
-            if isinstance(f.value, ast.Constant) and isinstance(f.value.value, str):
-                return node
-            if isinstance(f.value, ast.Constant) and isinstance(f.value.value, bytes):
-                return _helper('bytes_format', node, [f.value, *node.args], node.keywords)
-            return _helper('format', node, [f.value, *node.args], node.keywords)
-        if f.attr in ('from_bytes', 'to_bytes') and positional == 3 and not node.keywords:
-            return _helper(f.attr, node, [f.value, *node.args])
-        if f.attr in ('decode', 'encode') and (node.args or node.keywords):
-            utf8 = (len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Constant)
-                    and node.args[0].value in _UTF8)
-            if not utf8:
-                return _helper(f.attr, node, [f.value, *node.args], node.keywords)
+
+def _call(node):
+    f = node.func
+    if f.__class__ is not ast.Attribute:
         return node
+    attr = f.attr
+    if attr == 'format':
+        v = f.value
+        if v.__class__ is ast.Constant and isinstance(v.value, str):
+            return node
+        if v.__class__ is ast.Name and v.id == _H:
+            return node
+        if v.__class__ is ast.Constant and isinstance(v.value, bytes):
+            return _helper('bytes_format', node, [v, *node.args], node.keywords)
+        return _helper('format', node, [v, *node.args], node.keywords)
+    if attr in ('from_bytes', 'to_bytes'):
+        if len(node.args) == 3 and not node.keywords and not any(a.__class__ is ast.Starred for a in node.args):
+            return _helper(attr, node, [f.value, *node.args])
+    elif attr in ('decode', 'encode') and (node.args or node.keywords):
+        a = node.args
+        if len(a) == 1 and not node.keywords and a[0].__class__ is ast.Constant and a[0].value in _UTF8:
+            return node
+        return _helper(attr, node, [f.value, *node.args], node.keywords)
+    return node
+
+
+def _binop(node):
+    left = node.left
+    if node.op.__class__ is ast.Mod and left.__class__ is ast.Constant and isinstance(left.value, bytes):
+        return _helper('bytes_mod', node, [left, node.right])
+    return node
+
+
+def _rewrite(tree, classes):
+    """One pass over the tree: each node's children are rewritten, then visited (a rewrite is never rewritten)."""
+    rules = {ast.Call: _call, ast.BinOp: _binop}
+    if classes:
+        rules[ast.ClassDef] = _class
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                out = None
+                for i, child in enumerate(value):
+                    rule = rules.get(child.__class__)
+                    new = rule(child) if rule is not None else child
+                    if new is not child and out is None:
+                        out = value[:i]
+                    if new.__class__ is list:
+                        out.extend(new)
+                        stack.extend(new)
+                        continue
+                    if out is not None:
+                        out.append(new)
+                    if isinstance(new, ast.AST):
+                        stack.append(new)
+                if out is not None:
+                    setattr(node, field, out)
+            elif isinstance(value, ast.AST):
+                rule = rules.get(value.__class__)
+                if rule is not None:
+                    new = rule(value)
+                    if new is not value:
+                        setattr(node, field, new)
+                        value = new
+                stack.append(value)
+    return tree
+
+
+_PRIVATE = re.compile(rb'(?<!\w)__\w+')
+_OTHERS = re.compile(rb'\.\s*(?:format|from_bytes|to_bytes|decode|encode)\b|%')
 
 
 def named(name):
@@ -303,8 +352,12 @@ def named(name):
 
 def compile_program(source, filename, mode='exec'):
     """Program code compiled with the device's rules."""
-    tree = ast.parse(source, filename, mode)
-    tree = ast.fix_missing_locations(_Transform().visit(tree))
+    if isinstance(source, str):
+        source = source.encode('utf-8', 'surrogateescape')
+    classes = any(not m.endswith(b'__') for m in _PRIVATE.findall(source))
+    if not classes and _OTHERS.search(source) is None:
+        return compile(source, filename, mode, dont_inherit=True)  # nothing to rewrite: CPython's own compile
+    tree = _rewrite(ast.parse(source, filename, mode), classes)
     return compile(tree, filename, mode, dont_inherit=True)
 
 
