@@ -210,6 +210,18 @@ public sealed class DeviceLanguageTests
         Assert.Equal("['_Lib__x'] True\n", r.StdOut);
     }
 
+    [Fact]
+    public void A_program_using_none_of_the_rules_compiles_to_the_code_CPython_makes()
+    {
+        PythonScripts.SkipUnlessPython();
+        string tool = Path.Combine(PythonScripts.RepoRoot, "bench", "python", "scripts", "same_code.py");
+        string pingpong = Path.Combine(PythonScripts.RepoRoot, "bench", "python", "scripts", "pingpong.py");
+        string example = Path.Combine(PythonScripts.RepoRoot, "examples", "quecpython", "example.py");
+        (int code, string stdout, string stderr) = Python3(tool, pingpong, example);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal($"{pingpong} same\n{example} same\n", stdout);
+    }
+
     /// <summary>The program fails on python3 with <paramref name="cpythonError"/>, prints
     /// <paramref name="device"/> under usock run, and fails again with --cpython-semantics (naming the rule).</summary>
     private static void Rule(string rule, string program, string cpythonError, string device, bool hasNote = true)
@@ -218,7 +230,7 @@ public sealed class DeviceLanguageTests
         using DeviceProject project = new DeviceProject().File("main.py", program);
         string script = Path.Combine(project.Usr, "main.py");
 
-        (int code, string stderr) = Python3(script);
+        (int code, _, string stderr) = Python3(script);
         Assert.True(code != 0, $"python3 ran the {rule} program: {stderr}");
         Assert.Contains(cpythonError, stderr);
 
@@ -240,16 +252,19 @@ public sealed class DeviceLanguageTests
         }
     }
 
-    private static (int Code, string StdErr) Python3(string script)
+    private static (int Code, string StdOut, string StdErr) Python3(params string[] args)
     {
         var psi = new ProcessStartInfo("python3") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add("-I");
-        psi.ArgumentList.Add(script);
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
         using Process p = Process.Start(psi)!;
         Task<string> stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         string stderr = p.StandardError.ReadToEnd();
         Assert.True(p.WaitForExit(60_000), "python3 did not end");
-        _ = stdout.Result;
-        return (p.ExitCode, stderr);
+        return (p.ExitCode, stdout.Result, stderr);
     }
 }
