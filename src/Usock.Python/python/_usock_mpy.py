@@ -120,14 +120,25 @@ class _Unconverted(TypeError):
     pass
 
 
+_parsed = {}
+
+
+def _specs(fmt):
+    """The conversions of a format (formats are literals: parsed once each)."""
+    specs = _parsed.get(fmt)
+    if specs is None:
+        specs = [(m.start(), m.end(), m.group(0), *m.groups()) for m in _SPEC.finditer(fmt)]
+        if len(_parsed) < 1024:
+            _parsed[fmt] = specs
+    return specs
+
+
 def _bytes_mod(fmt, args):
     seq = args if isinstance(args, tuple) else (args,)
     out, values, keyed, i, last = [], [], {}, 0, 0
-    for m in _SPEC.finditer(fmt):
-        key, width, prec, conv = m.groups()
-        spec = m.group(0)
-        out.append(fmt[last:m.start()])
-        last = m.end()
+    for start, end, spec, key, width, prec, conv in _specs(fmt):
+        out.append(fmt[last:start])
+        last = end
         if conv == b'%':
             out.append(spec)
             continue
