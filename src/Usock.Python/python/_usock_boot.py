@@ -18,15 +18,16 @@ from Usock.Python import Bridge as _B
 # Names a device program imports and CPython has under another name: resolved for every importer (no clash).
 _EVERYWHERE = {
     'ustruct': 'struct', 'ujson': 'json',
-    'ure': 're', 'uhashlib': 'hashlib', 'uerrno': 'errno', 'ucollections': 'collections',
+    'ure': 're', 'uerrno': 'errno', 'ucollections': 'collections',
     'urandom': 'random', 'uzlib': 'zlib', 'usys': 'sys', 'uarray': 'array',
 }
 # Names the standard library also uses: the device's module only for device code (below).
 _DEVICE_ONLY = {'socket': 'usocket', 'select': 'uselect', 'ssl': 'ussl', '_thread': '_usock_thread', 'os': 'uos',
-                'io': 'uio', 'queue': '_usock_queue', 'binascii': 'ubinascii'}
+                'io': 'uio', 'queue': '_usock_queue', 'binascii': 'ubinascii',
+                'hashlib': 'uhashlib'}
 # Never a file of the program: what the device has built in (and the usr package itself).
 _BUILT_IN = frozenset(_EVERYWHERE) | frozenset(_DEVICE_ONLY) | {
-    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'uio', 'ubinascii', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
+    'usocket', 'uselect', 'ussl', 'utime', 'uos', 'uio', 'ubinascii', 'uhashlib', 'usr', 'sys', 'builtins', 'gc', 'time', 'math', 'micropython'}
 _program = ()   # host folder prefixes holding program code (the project folder)
 _library = ()   # the standard library and site-packages: never program code, even inside the project folder
 _mpy = None     # _usock_mpy when program code is compiled with the device's rules (not --cpython-semantics)

@@ -6,6 +6,7 @@
 import ast
 import binascii  # noqa: F401 (for ubinascii: CPython's, whatever device code calls binascii)
 import builtins
+import hashlib  # noqa: F401 (for uhashlib, as binascii for ubinascii)
 import importlib.machinery
 import importlib.util
 import marshal
@@ -52,10 +53,11 @@ RULES = {
         '.encode(...) calls with an encoding other than a UTF-8 spelling, or an errors argument',
         'Encode_is_utf8_whatever_the_encoding'),
     'buffer-str': (
-        "ubinascii takes a str where it takes bytes (its UTF-8): hexlify('text'), b2a_base64('text'), crc32('x')",
-        'extmod/modbinascii.c: mp_get_buffer_raise, which a str satisfies',
-        'the ubinascii module (ubinascii.py), for every importer',
-        'Ubinascii_takes_str'),
+        "ubinascii and uhashlib take a str where they take bytes (its UTF-8): hexlify('text'), "
+        "b2a_base64('text'), sha256('text'), h.update('text')",
+        'extmod/modbinascii.c, extmod/modhashlib.c: mp_get_buffer_raise, which a str satisfies',
+        'the ubinascii and uhashlib modules (ubinascii.py, uhashlib.py), for every importer',
+        'Device_modules_take_str'),
 }
 
 # Left as CPython's, with the one line said when the error happens (see explain()).
