@@ -3,10 +3,7 @@
 # small runtime helpers the transformed code calls, and the cache of compiled code. Each rule below names the device
 # behaviour it reproduces, where MicroPython's source says so (v1.13 to v1.25, as QuecPython's firmware), and its test
 # (tests/Usock.Tests/DeviceLanguageTests.cs). Code that uses none of the constructs compiles to what CPython makes.
-import ast
-import binascii  # noqa: F401 (for ubinascii: CPython's, whatever device code calls binascii)
 import builtins
-import hashlib  # noqa: F401 (for uhashlib, as binascii for ubinascii)
 import importlib.machinery
 import importlib.util
 import marshal
@@ -14,6 +11,7 @@ import os
 import re
 import sys
 
+ast = None  # imported on the first file that needs the rewrite (importing it costs ~10-20 ms of every start)
 VERSION = 1  # bump when the transform changes: cached code of other versions is never used
 
 # name: (what the device does, where MicroPython says so, what is emulated here, the test)
@@ -370,6 +368,9 @@ def compile_program(source, filename, mode='exec'):
     classes = any(not m.endswith(b'__') for m in _PRIVATE.findall(source))
     if not classes and _OTHERS.search(source) is None:
         return compile(source, filename, mode, dont_inherit=True)  # nothing to rewrite: CPython's own compile
+    global ast
+    if ast is None:
+        import ast
     tree = _rewrite(ast.parse(source, filename, mode), classes)
     return compile(tree, filename, mode, dont_inherit=True)
 
@@ -388,8 +389,11 @@ def cache_folder():
 
 def _cache_path(path):
     # the path's own bytes make the name: one file per source, never one of CPython's __pycache__ files
-    import hashlib
-    return os.path.join(cache_folder(), hashlib.sha1(os.fsencode(path)).hexdigest() + '.pyc')
+    try:
+        from _sha1 import sha1  # CPython's builtin: hashlib's import costs ~3 ms of every start
+    except ImportError:
+        from hashlib import sha1
+    return os.path.join(cache_folder(), sha1(os.fsencode(path)).hexdigest() + '.pyc')
 
 
 def code_for(path):

@@ -2,7 +2,7 @@
 # with the buffer protocol, and a str is one there (its UTF-8 bytes), so hexlify('text') works as on the device.
 # CPython's binascii does the work. crc32 is here although QuecPython's newest port builds it out
 # (MICROPY_PY_BINASCII_CRC32 0). Never `import binascii` here: for device code that name is this module.
-from _usock_mpy import binascii as _b
+from _usock_std import binascii as _b
 
 Error = _b.Error
 

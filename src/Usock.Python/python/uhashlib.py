@@ -2,7 +2,7 @@
 # constructor and update() take any object with the buffer protocol, a str included (its UTF-8), and digest().
 # CPython's hashlib does the work; hexdigest, copy, digest_size and the rest are CPython's (extensions: the device
 # has digest() only). Never `import hashlib` here: for device code that name is this module.
-from _usock_mpy import hashlib as _h
+from _usock_std import hashlib as _h
 
 
 class _Hash:
