@@ -38,11 +38,12 @@ public sealed class DeviceLanguageTests
         print(hasattr(m, '__version'), hasattr(m, '_Message__version'))
         """;
 
-    // str_modulo_format: %s prints with PRINT_STR (a str's text, a float's str), %r with PRINT_REPR, keys as str.
+    // str_modulo_format: %s prints with PRINT_STR (a str's text, a float's str), %r with PRINT_REPR, %c of a str its
+    // character, keys as str.
     private const string BytesMod = """
         method, path, host = 'GET', '/index.html', 'example.com'
         print(b'%s %s HTTP/1.0\r\nHost: %s\r\n' % (method, path, host))
-        print(b'%s=%d %s %r %%' % ('n', 5, 1.5, 'q'))
+        print(b'%s=%d %s %r %c %%' % ('n', 5, 1.5, 'q', 'Z'))
         print(b'%(k)s' % {'k': 'v'})
         """;
 
@@ -99,7 +100,7 @@ public sealed class DeviceLanguageTests
     public void Bytes_percent_formats_str_arguments() =>
         Rule("bytes-mod-str", BytesMod, "%b requires a bytes-like object", """
             b'GET /index.html HTTP/1.0\r\nHost: example.com\r\n'
-            b"n=5 1.5 'q' %"
+            b"n=5 1.5 'q' Z %"
             b'v'
 
             """);

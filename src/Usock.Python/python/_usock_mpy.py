@@ -110,8 +110,8 @@ def bytes_mod(fmt, args):
     """b'...' % args as the device: %s prints any object's str() (bytes undecorated), %r its repr(), as UTF-8."""
     try:
         return _bytes_mod(fmt, args)
-    except _Unconverted:
-        raise TypeError("format string didn't convert all arguments") from None
+    except _Unconverted as e:
+        raise TypeError(str(e)) from None
     except (IndexError, KeyError, TypeError, AttributeError):
         return fmt % args  # CPython's own error for what the device rejects too
 
@@ -155,6 +155,10 @@ def _bytes_mod(fmt, args):
             value, spec = repr(value).encode(), spec[:-1] + b's'
         elif conv == b's' and value.__class__ is not bytes:
             value = str(value).encode()
+        elif conv == b'c' and isinstance(value, str):
+            value, spec = value.encode(), spec[:-1] + b's'  # the device prints a one-byte str's character
+            if len(value) != 1:
+                raise _Unconverted('%c needs int or char')
         out.append(spec)
         if key is not None:
             keyed[key] = value  # the device looks keys up as str; CPython as bytes
