@@ -344,7 +344,8 @@ def _rewrite(tree, classes):
 
 
 _PRIVATE = re.compile(rb'(?<!\w)__\w+')
-_OTHERS = re.compile(rb'\.\s*(?:format|from_bytes|to_bytes|decode|encode)\b|%')
+_CALLS = re.compile(rb'\.\s*(?:format|from_bytes|to_bytes|decode|encode)\b')
+_BYTES = re.compile(rb'(?<![\w])(?:[bB][rR]?|[rR][bB])[\'"]')  # a bytes literal: with a % somewhere, bytes-mod-str
 
 
 def named(name):
@@ -370,7 +371,7 @@ def compile_program(source, filename, mode='exec'):
     if isinstance(source, str):
         source = source.encode('utf-8', 'surrogateescape')
     classes = any(not m.endswith(b'__') for m in _PRIVATE.findall(source))
-    if not classes and _OTHERS.search(source) is None:
+    if not classes and _CALLS.search(source) is None and (b'%' not in source or _BYTES.search(source) is None):
         return compile(source, filename, mode, dont_inherit=True)  # nothing to rewrite: CPython's own compile
     global ast
     if ast is None:
