@@ -238,33 +238,13 @@ public sealed partial class USocket
         }
 
         int scanned = 0;
-        if (TryTakeLine(ref scanned, out byte[]? buffered))
+        if (_rb.TryTakeLine(ref scanned, _maxLineLength, out byte[]? buffered))
         {
             return buffered;
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        Deadline deadline = _core.StartDeadline();
-        while (true)
-        {
-            if (TryTakeLine(ref scanned, out byte[]? line))
-            {
-                return line;
-            }
-
-            (int e, int n) = await ReceiveSomeAsync(FreeSpace(LineFillLimit), deadline, cancellationToken).ConfigureAwait(false);
-            if (e != 0)
-            {
-                throw AsyncError(e, cancellationToken); // a partial line stays buffered
-            }
-
-            if (n == 0)
-            {
-                return TakeBuffered(Buffered);
-            }
-
-            Filled(e, n);
-        }
+        return await ReadLineCore(new AsyncReceiver(cancellationToken), _core.StartDeadline(), scanned).ConfigureAwait(false);
     }
 
     /// <summary>Sends data without blocking the caller. Same result and errors as <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
@@ -349,8 +329,8 @@ public sealed partial class USocket
     /// <summary>The one async receive under every async read, as <see cref="ReceiveSome"/> is for the synchronous ones:
     /// an error a short <c>ReadInto</c> kept comes first, then the core's receive within the call's deadline.</summary>
     private ValueTask<(int Errno, int Count)> ReceiveSomeAsync(Memory<byte> buffer, Deadline deadline, CancellationToken cancellationToken) =>
-        _deferredReadError != 0
-            ? new ValueTask<(int, int)>((TakeDeferredReadError(), 0))
+        _rb.DeferredError != 0
+            ? new ValueTask<(int, int)>((_rb.TakeDeferredError(), 0))
             : _core.ReceiveAsync(buffer, deadline, cancellationToken);
 
     /// <summary>As <see cref="ReceiveInto"/>: straight into the caller's memory on TCP; on a datagram socket through
@@ -363,8 +343,13 @@ public sealed partial class USocket
         }
 
         (int e, int n) = await ReceiveSomeAsync(FreeSpace(int.MaxValue), deadline, cancellationToken).ConfigureAwait(false);
-        Filled(e, n);
-        return (e, e == 0 && n > 0 ? TakeBuffered(destination.Span) : n);
+        if (e != 0 || n == 0)
+        {
+            return (e, n);
+        }
+
+        Filled(n);
+        return (0, TakeBuffered(destination.Span));
     }
 
     // An async call's errno as an exception: the caller's cancellation is OperationCanceledException (the socket stays

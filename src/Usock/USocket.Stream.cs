@@ -1,24 +1,20 @@
-using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Usock.Platform;
 
 namespace Usock;
 
 public sealed partial class USocket
 {
-    private const int InitialReadBuffer = 16 * 1024;
     private const int MaxDatagram = 65536; // an IPv4 or IPv6 UDP payload is at most 65,527 bytes
 
-    // The one read buffer under Read, ReadLine, ReadInto, Recv and the MakeFile stream: bytes at
-    // [_rstart, _rend) arrived but were not handed out yet.
-    private byte[]? _rbuf;
-    private int _rstart;
-    private int _rend;
-    private int _deferredReadError; // an error ReadInto met after some bytes, for the next read to raise
+    // The one read buffer under Read, ReadLine, ReadInto, Recv and the MakeFile stream (the TLS socket has one of the
+    // same kind): bytes that arrived but were not handed out yet, and an error a short ReadInto kept for the next read.
+    private readonly ReadBuffer _rb = new();
 
-    private int Buffered => _rend - _rstart;
+    private int Buffered => _rb.Count;
 
     /// <summary>True when the stream methods hold bytes not handed out yet (a poller counts them as readable).</summary>
-    internal bool HasBufferedData => _rend > _rstart;
+    internal bool HasBufferedData => _rb.Count > 0;
 
     /// <summary>Reads bytes, as the module's <c>read([size])</c>.</summary>
     /// <param name="size">How many bytes; negative (the default) reads until end of stream, as <c>readall()</c>.</param>
@@ -43,11 +39,11 @@ public sealed partial class USocket
         {
             if (all && Buffered > limit)
             {
-                throw Error(Errno.ENOBUFS, $"more than MaxReadAllBytes ({limit} bytes) before end of stream");
+                throw ReadBuffer.TooMuch(limit);
             }
 
             // Reading to end of stream asks for one byte beyond the limit: only that byte proves the stream is longer.
-            int err = Fill(deadline, all ? (int)Math.Min((long)limit + 1, int.MaxValue) : limit, out int n);
+            int err = Fill(deadline, all ? ReadBuffer.LineFillLimit(limit) : limit, out int n);
             if (err == 0 && n > 0)
             {
                 continue;
@@ -150,55 +146,37 @@ public sealed partial class USocket
     public byte[]? ReadLine()
     {
         Live();
-        Deadline deadline = _core.StartDeadline();
-        int scanned = 0;
+        return Completed(ReadLineCore(new SyncReceiver(), _core.StartDeadline(), 0));
+    }
+
+    /// <summary>The one <c>readline</c>, for <see cref="ReadLine"/> and <see cref="ReadLineAsync"/>: scan what is
+    /// buffered, fill up to one byte beyond <see cref="MaxLineLength"/> (a <c>\n</c> or more data there make the line
+    /// too long, end of stream does not), scan again. A partial line stays buffered on a timeout or an error.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<byte[]?> ReadLineCore<TIo>(TIo io, Deadline deadline, int scanned)
+        where TIo : IReceiver
+    {
         while (true)
         {
-            if (TryTakeLine(ref scanned, out byte[]? line))
+            if (_rb.TryTakeLine(ref scanned, _maxLineLength, out byte[]? line))
             {
                 return line;
             }
 
-            int err = Fill(deadline, LineFillLimit, out int n);
+            (int err, int n) = await io.Receive(this, FreeSpace(ReadBuffer.LineFillLimit(_maxLineLength)), deadline).ConfigureAwait(false);
             if (err == 0 && n > 0)
             {
+                Filled(n);
                 continue;
             }
 
             if (err == 0)
             {
-                return TakeBuffered(Buffered);
+                return _rb.Take(_rb.Count);
             }
 
-            return err == Errno.EAGAIN ? null : throw Error(err);
+            return err == Errno.EAGAIN ? null : throw io.Error(this, err);
         }
-    }
-
-    // ReadLine fills up to one byte beyond the bound: a "\n" or more data there make the line too long, end of
-    // stream does not.
-    private int LineFillLimit => (int)Math.Min((long)_maxLineLength + 1, int.MaxValue);
-
-    /// <summary>
-    /// Hands out a complete buffered line, scanning only bytes not scanned before (<paramref name="scanned"/>).
-    /// False when more data is needed; raises 105 ENOBUFS for a line longer than <see cref="MaxLineLength"/>.
-    /// </summary>
-    private bool TryTakeLine(ref int scanned, out byte[]? line)
-    {
-        line = null;
-        if (Buffered > scanned)
-        {
-            int at = _rbuf.AsSpan(_rstart + scanned, Buffered - scanned).IndexOf((byte)'\n');
-            if (at >= 0)
-            {
-                int length = scanned + at + 1;
-                line = length <= _maxLineLength ? TakeBuffered(length) : throw LineTooLong();
-                return true;
-            }
-
-            scanned = Buffered;
-        }
-
-        return Buffered > _maxLineLength ? throw LineTooLong() : false;
     }
 
     /// <summary>Writes data, as the module's <c>write(buf)</c>: no short writes on a blocking socket.</summary>
@@ -294,8 +272,6 @@ public sealed partial class USocket
         }
     }
 
-    private UsocketException LineTooLong() => Error(Errno.ENOBUFS, $"line longer than MaxLineLength ({_maxLineLength} bytes)");
-
     /// <summary>
     /// One receive into the buffer's free space, keeping at most <paramref name="limit"/> bytes buffered.
     /// 0 with n bytes added (n = 0: end of stream), or an errno; the caller must have room under the limit.
@@ -305,31 +281,22 @@ public sealed partial class USocket
     private int Fill(in Deadline deadline, int limit, out int n)
     {
         int err = ReceiveSome(FreeSpace(limit).Span, deadline, out n);
-        Filled(err, n);
+        if (err == 0 && n > 0)
+        {
+            Filled(n);
+        }
+
         return err;
     }
 
     /// <summary>The buffer's free space for one fill (see <see cref="Fill"/>), made or grown as needed.</summary>
-    private Memory<byte> FreeSpace(int limit)
-    {
-        if (_core.IsStream)
-        {
-            MakeRoom(limit);
-            return _rbuf.AsMemory(_rend, Math.Min(_rbuf!.Length - _rend, limit - Buffered));
-        }
+    private Memory<byte> FreeSpace(int limit) => _core.IsStream ? _rb.Free(limit) : _rb.FreeAtLeast(MaxDatagram);
 
-        MakeFree(MaxDatagram);
-        return _rbuf.AsMemory(_rend);
-    }
-
-    /// <summary>Counts what a fill received: a poller counts buffered bytes as readable.</summary>
-    private void Filled(int err, int n)
+    /// <summary>Keeps n bytes a fill received: a poller counts buffered bytes as readable.</summary>
+    private void Filled(int n)
     {
-        if (err == 0 && n > 0)
-        {
-            _rend += n;
-            _core.NotifyBuffered();
-        }
+        _rb.Commit(n);
+        _core.NotifyBuffered();
     }
 
     // A receive into caller memory for the stream methods: straight in on TCP; on a datagram socket through the buffer,
@@ -350,86 +317,39 @@ public sealed partial class USocket
         return err;
     }
 
-    // At least `free` bytes after the buffered ones, compacting or growing the buffer.
-    private void MakeFree(int free)
+    private byte[] TakeBuffered(int count) => _rb.Take(count);
+
+    private int TakeBuffered(Span<byte> destination) => _rb.Take(destination);
+
+    // A composite run with the synchronous receiver never awaits anything that is not complete.
+    private static T Completed<T>(ValueTask<T> task) =>
+        task.IsCompleted ? task.Result : throw new InvalidOperationException("a synchronous read did not complete synchronously");
+
+    // The one step that differs between a synchronous and an async stream read: one receive within the call's deadline
+    // (an error a short ReadInto kept comes first), as (errno, count), and how an errno is raised.
+    private interface IReceiver
     {
-        int buffered = Buffered;
-        if (_rbuf is not null && _rbuf.Length - _rend >= free)
-        {
-            return;
-        }
+        ValueTask<(int Errno, int Count)> Receive(USocket socket, Memory<byte> into, Deadline deadline);
 
-        byte[] target = _rbuf is not null && _rbuf.Length - buffered >= free ? _rbuf : new byte[buffered + free];
-        if (_rbuf is not null && buffered > 0)
-        {
-            _rbuf.AsSpan(_rstart, buffered).CopyTo(target);
-        }
-
-        _rbuf = target;
-        _rstart = 0;
-        _rend = buffered;
+        Exception Error(USocket socket, int errno);
     }
 
-    private void MakeRoom(int limit)
+    private readonly struct SyncReceiver : IReceiver
     {
-        if (_rbuf is null)
+        public ValueTask<(int Errno, int Count)> Receive(USocket socket, Memory<byte> into, Deadline deadline)
         {
-            _rbuf = new byte[Math.Min(InitialReadBuffer, Math.Max(limit, 1024))];
-            return;
+            int e = socket.ReceiveSome(into.Span, deadline, out int n);
+            return new((e, n));
         }
 
-        if (_rend < _rbuf.Length)
-        {
-            return;
-        }
-
-        int buffered = Buffered;
-        if (_rstart > 0 && buffered <= _rbuf.Length / 2)
-        {
-            _rbuf.AsSpan(_rstart, buffered).CopyTo(_rbuf);
-        }
-        else
-        {
-            var grown = new byte[(int)Math.Min(Math.Max((long)_rbuf.Length * 2, 1024), Math.Max(limit, _rbuf.Length + 1))];
-            _rbuf.AsSpan(_rstart, buffered).CopyTo(grown);
-            _rbuf = grown;
-        }
-
-        _rstart = 0;
-        _rend = buffered;
+        public Exception Error(USocket socket, int errno) => socket.Error(errno);
     }
 
-    private byte[] TakeBuffered(int count)
+    private readonly struct AsyncReceiver(CancellationToken cancellationToken) : IReceiver
     {
-        count = Math.Min(count, Buffered);
-        if (count == 0)
-        {
-            return [];
-        }
+        public ValueTask<(int Errno, int Count)> Receive(USocket socket, Memory<byte> into, Deadline deadline) =>
+            socket.ReceiveSomeAsync(into, deadline, cancellationToken);
 
-        byte[] result = _rbuf.AsSpan(_rstart, count).ToArray();
-        Consume(count);
-        return result;
-    }
-
-    private int TakeBuffered(Span<byte> destination)
-    {
-        int count = Math.Min(destination.Length, Buffered);
-        if (count > 0)
-        {
-            _rbuf.AsSpan(_rstart, count).CopyTo(destination);
-            Consume(count);
-        }
-
-        return count;
-    }
-
-    private void Consume(int count)
-    {
-        _rstart += count;
-        if (_rstart == _rend)
-        {
-            _rstart = _rend = 0;
-        }
+        public Exception Error(USocket socket, int errno) => socket.AsyncError(errno, cancellationToken);
     }
 }

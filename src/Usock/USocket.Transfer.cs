@@ -359,10 +359,10 @@ public sealed partial class USocket
     /// n ≥ 0 (0: end of stream), or an errno.</summary>
     private int ReceiveSome(Span<byte> buffer, in Deadline deadline, out int n)
     {
-        if (_deferredReadError != 0)
+        if (_rb.DeferredError != 0)
         {
             n = 0;
-            return TakeDeferredReadError();
+            return _rb.TakeDeferredError();
         }
 
         return _core.Receive(buffer, deadline, out n);
@@ -374,15 +374,8 @@ public sealed partial class USocket
     {
         if (errno is not Errno.EAGAIN and not Errno.ETIMEDOUT)
         {
-            _deferredReadError = errno;
+            _rb.DeferredError = errno;
         }
-    }
-
-    private int TakeDeferredReadError()
-    {
-        int errno = _deferredReadError;
-        _deferredReadError = 0;
-        return errno;
     }
 
     /// <summary>Sends everything within one deadline. 0, or an errno with <paramref name="sent"/> telling how far it got.</summary>
