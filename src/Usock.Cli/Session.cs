@@ -27,15 +27,15 @@ internal readonly record struct SessionEnd(string By, string? FailedOp = null, U
 /// when the peer has been silent for the drain timeout after stdin ended (a UDP session just waits that out). Input
 /// that could not be sent (the peer went away before taking it) is an error. When stdin is a terminal, the peer's
 /// end of stream ends the session at once (nobody is typing into a dead connection). Every network call goes
-/// through <see cref="USocket"/>: one thread receives and one sends, as the library allows.
+/// through the one socket surface the plain and the TLS socket share (<c>ISocketSurface</c>): the session does not
+/// know which it has. One thread receives and one sends, as the library allows.
 /// </summary>
 internal sealed class Session
 {
     /// <summary>How long an interrupted session keeps reading after its FIN, so the peer can close first (no RST).</summary>
     private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(1);
 
-    private readonly USocket _sock;
-    private readonly USslSocket? _tls; // --tls: data goes through it, and it closes the socket
+    private readonly ISocketSurface _conn; // the socket, or with --tls the TLS connection over it (closing it closes both)
     private readonly (string Host, int Port) _peer;
     private readonly Reporter _report;
     private readonly bool _datagram;
@@ -54,19 +54,18 @@ internal sealed class Session
     private long _received;
 
     /// <summary>Creates a session over a connected socket.</summary>
-    /// <param name="sock">The connected socket; the session closes it when it ends.</param>
+    /// <param name="conn">The connected socket, or the TLS connection over it (<c>--tls</c>); the session closes it
+    /// when it ends.</param>
     /// <param name="peer">The other end, for messages.</param>
     /// <param name="report">Where events go.</param>
     /// <param name="echo">Send back what arrives instead of writing it out.</param>
-    /// <param name="tls">The TLS connection over <paramref name="sock"/> (<c>--tls</c>), or null.</param>
-    public Session(USocket sock, (string Host, int Port) peer, Reporter report, bool echo = false, USslSocket? tls = null)
+    public Session(ISocketSurface conn, (string Host, int Port) peer, Reporter report, bool echo = false)
     {
-        _sock = sock;
-        _tls = tls;
+        _conn = conn;
         _peer = peer;
         _report = report;
         _echo = echo;
-        _datagram = sock.Type == USocket.SOCK_DGRAM;
+        _datagram = !conn.IsStream;
     }
 
     /// <summary>Bytes sent so far.</summary>
@@ -112,8 +111,9 @@ internal sealed class Session
             ShutdownSend(); // our FIN, if the writer did not send it (echo, or stdin still open on a terminal)
         }
 
-        _tls?.Close(); // close_notify and the FIN, after reading away what is unread
-        _sock.Close(); // wakes a reader or writer still blocked (EBADF, which no longer counts)
+        // TLS: close_notify and the FIN, after reading away what is unread. Closing wakes a reader or writer still
+        // blocked (EBADF, which no longer counts).
+        _conn.Close();
         reader.Join(TimeSpan.FromSeconds(5));
         return end;
     }
@@ -126,17 +126,13 @@ internal sealed class Session
         {
             // Reported first, so that a dump never shows the answer before the question.
             _report.Traffic(true, _peer, data, _sent);
-            if (_tls is not null)
+            if (_datagram)
             {
-                _tls.SendAll(data);
-            }
-            else if (_datagram)
-            {
-                _sock.Send(data); // one datagram per chunk; UDP sends it whole or not at all
+                _conn.Send(data); // one datagram per chunk; UDP sends it whole or not at all
             }
             else
             {
-                _sock.SendAll(data);
+                _conn.SendAll(data);
             }
 
             Interlocked.Add(ref _sent, data.Length);
@@ -228,14 +224,7 @@ internal sealed class Session
             _shutWr = true;
             try
             {
-                if (_tls is not null)
-                {
-                    _tls.Shutdown(USocket.SHUT_WR); // close_notify, then FIN
-                }
-                else
-                {
-                    _sock.Shutdown(USocket.SHUT_WR);
-                }
+                _conn.Shutdown(USocket.SHUT_WR); // TLS: close_notify, then FIN
             }
             catch (UsocketException)
             {
@@ -251,7 +240,7 @@ internal sealed class Session
         {
             while (true)
             {
-                int n = _tls is null ? Receive.Chunk(_sock, buffer) : _tls.RecvInto(buffer) is int t and > 0 ? t : -1;
+                int n = Receive.Chunk(_conn, buffer);
                 if (n < 0)
                 {
                     _report.Verbose("the peer ended its stream (FIN)");
@@ -318,14 +307,7 @@ internal sealed class Session
                 lock (_sendGate)
                 {
                     _shutWr = true;
-                    if (_tls is not null)
-                    {
-                        _tls.Shutdown(USocket.SHUT_WR); // close_notify, then FIN; we keep reading
-                    }
-                    else
-                    {
-                        _sock.Shutdown(USocket.SHUT_WR); // the peer sees our end of stream; we keep reading
-                    }
+                    _conn.Shutdown(USocket.SHUT_WR); // the peer sees our end of stream (TLS: close_notify, then FIN); we keep reading
                 }
             }
 

@@ -209,6 +209,18 @@ public static class Errno
     };
 
     /// <summary>
+    /// The one list of .NET exceptions that stand for an errno: a <see cref="SocketException"/> through
+    /// <see cref="FromSocketError"/>, a disposed handle as 9 EBADF (the socket was closed under the call); <c>null</c>
+    /// for anything else (a bug, to be seen as it is). The platform layer and the TLS failures use it.
+    /// </summary>
+    internal static int? FromException(Exception e) => e switch
+    {
+        SocketException se => FromSocketError(se.SocketErrorCode),
+        ObjectDisposedException => EBADF,
+        _ => null,
+    };
+
+    /// <summary>
     /// <see cref="SocketError"/> values that have no errno of their own and read as <see cref="EIO"/>:
     /// Windows start-up states and the catch-all that .NET uses for an error it could not translate.
     /// </summary>

@@ -125,12 +125,7 @@ public sealed partial class USocket
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">As for the span overload.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int? ReadInto(byte[] buffer, int nbytes = -1)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(buffer);
-        return ReadInto(buffer.AsSpan(), nbytes);
-    }
+    public int? ReadInto(byte[] buffer, int nbytes = -1) => Surface.ReadInto(this, buffer, nbytes);
 
     /// <summary>Reads a line, as the module's <c>readline()</c>: up to and including <c>\n</c>.</summary>
     /// <returns>The line with its <c>\n</c>; what remains at end of stream (empty when nothing does);
@@ -202,25 +197,14 @@ public sealed partial class USocket
     /// <returns>As for the span overload.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int? Write(byte[] buffer)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(buffer);
-        return Write(buffer.AsSpan());
-    }
+    public int? Write(byte[] buffer) => Surface.Write(this, buffer);
 
     /// <summary>Writes a string as UTF-8. See <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
     /// <param name="text">The text to write.</param>
     /// <returns>As for the span overload, counted in UTF-8 bytes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int? Write(string text)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(text);
-        using Utf8 bytes = new(text);
-        return Write(bytes.Span);
-    }
+    public int? Write(string text) => Surface.Write(this, text);
 
     /// <summary>A <see cref="Stream"/> over the socket, as the module's <c>makefile(mode)</c>.</summary>
     /// <param name="mode"><c>"rb"</c> for a readable stream or <c>"wb"</c> for a writable one.</param>

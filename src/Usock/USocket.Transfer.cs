@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Usock.Core;
 using Usock.Platform;
 
@@ -43,25 +42,14 @@ public sealed partial class USocket
     /// <returns>Bytes sent.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int Send(byte[] data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        return Send(data.AsSpan());
-    }
+    public int Send(byte[] data) => Surface.Send(this, data);
 
     /// <summary>Sends a string as UTF-8, as the module accepts <c>str</c>. See <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
     /// <param name="data">The text to send.</param>
     /// <returns>Bytes of its UTF-8 form sent.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int Send(string data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        using Utf8 bytes = new(data);
-        return Send(bytes.Span);
-    }
+    public int Send(string data) => Surface.Send(this, data);
 
     /// <summary>
     /// Sends all the data, as the module's <c>sendall(bytes)</c>: one deadline for the whole call, not one per chunk.
@@ -91,24 +79,13 @@ public sealed partial class USocket
     /// <param name="data">The bytes to send.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public void SendAll(byte[] data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        SendAll(data.AsSpan());
-    }
+    public void SendAll(byte[] data) => Surface.SendAll(this, data);
 
     /// <summary>Sends a whole string as UTF-8. See <see cref="SendAll(ReadOnlySpan{byte})"/>.</summary>
     /// <param name="data">The text to send.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public void SendAll(string data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        using Utf8 bytes = new(data);
-        SendAll(bytes.Span);
-    }
+    public void SendAll(string data) => Surface.SendAll(this, data);
 
     /// <summary>Sends a datagram to an address, as the module's <c>sendto(bytes, address)</c>.</summary>
     /// <param name="data">The datagram.</param>
@@ -148,7 +125,7 @@ public sealed partial class USocket
     {
         Live();
         ArgumentNullException.ThrowIfNull(data);
-        using Utf8 bytes = new(data);
+        using Surface.Utf8 bytes = new(data);
         return SendTo(bytes.Span, address);
     }
 
@@ -275,12 +252,7 @@ public sealed partial class USocket
     /// <returns>Bytes received.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int RecvInto(byte[] buffer)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(buffer);
-        return RecvInto(buffer.AsSpan());
-    }
+    public int RecvInto(byte[] buffer) => Surface.RecvInto(this, buffer);
 
     /// <summary>Receives a datagram and its sender, as the module's <c>recvfrom(bufsize)</c>.</summary>
     /// <remarks>On a datagram socket each call is one datagram from the kernel: bytes that stream methods
@@ -395,23 +367,6 @@ public sealed partial class USocket
         }
 
         return 0;
-    }
-
-    /// <summary>A string's UTF-8 bytes in pooled memory, for the string overloads.</summary>
-    private readonly struct Utf8 : IDisposable
-    {
-        private readonly byte[] _array;
-        private readonly int _length;
-
-        public Utf8(string text)
-        {
-            _array = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
-            _length = Encoding.UTF8.GetBytes(text, _array);
-        }
-
-        public ReadOnlySpan<byte> Span => _array.AsSpan(0, _length);
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(_array);
     }
 
     private sealed record SendToAddress(string Host, int Port, SocketAddress Address);

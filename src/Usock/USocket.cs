@@ -23,7 +23,7 @@ namespace Usock;
 /// one reader and one writer on two threads is fine, and <see cref="Close"/> from another thread ends a
 /// blocked call with errno 9 EBADF.</para>
 /// </remarks>
-public sealed partial class USocket : IDisposable, IAsyncDisposable, IPollable
+public sealed partial class USocket : IDisposable, IAsyncDisposable, IPollable, ISocketSurface
 {
     /// <summary>Address family IPv4 (2).</summary>
     public const int AF_INET = 2;
@@ -270,6 +270,10 @@ public sealed partial class USocket : IDisposable, IAsyncDisposable, IPollable
     bool IPollable.HasBufferedData => HasBufferedData;
 
     USocket IPollable.Named => this;
+
+    bool ISocketSurface.IsStream => _core.IsStream;
+
+    void ISocketSurface.Live() => Live();
 
     /// <summary>Closes the socket, as the module's <c>close()</c>. Idempotent.</summary>
     /// <remarks>Every later call raises 9 EBADF, and <see cref="GetSocketSta"/> returns -1. The close is graceful even

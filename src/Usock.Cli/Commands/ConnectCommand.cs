@@ -76,7 +76,7 @@ internal static class ConnectCommand
 
             sock.SetTimeout(null); // the session's two threads block; the drain timeout is the session's
             tls?.SetTimeout(null);
-            var session = new Session(sock, peer, report, tls: tls);
+            var session = new Session(tls ?? (ISocketSurface)sock, peer, report);
             SessionEnd end = session.Run(
                 Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout, interactive: !Console.IsInputRedirected);
             if (end.By == "timeout" && !udp)

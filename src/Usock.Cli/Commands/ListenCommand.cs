@@ -124,7 +124,7 @@ internal static class ListenCommand
             tls.SetTimeout(null);
         }
 
-        var session = new Session(conn, peer, report, echo, tls);
+        var session = new Session(tls ?? (ISocketSurface)conn, peer, report, echo);
         SessionEnd end = echo
             ? session.Run(null, null, new Lock(), crlf: false, TimeSpan.Zero)
             : session.Run(Console.OpenStandardInput(), Console.OpenStandardOutput(), new Lock(), crlf, timeout, interactive: !Console.IsInputRedirected);

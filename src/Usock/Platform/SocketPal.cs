@@ -65,7 +65,7 @@ internal static partial class SocketPal
         {
             return Errno.EINVAL; // .NET refuses Connect on a listening socket; the kernel says EINVAL
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             return errno;
         }
@@ -127,7 +127,7 @@ internal static partial class SocketPal
         {
             received = s.ReceiveFrom(buffer, SocketFlags.None, from);
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             return errno;
         }
@@ -180,7 +180,7 @@ internal static partial class SocketPal
             sent = s.SendTo(buffer, SocketFlags.None, to);
             return 0;
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             return errno;
         }
@@ -199,7 +199,7 @@ internal static partial class SocketPal
             ready = s.Poll(timeoutMs < 0 ? -1 : (int)Math.Min((long)timeoutMs * 1000, int.MaxValue), mode);
             return 0;
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             ready = false;
             return errno;
@@ -250,7 +250,7 @@ internal static partial class SocketPal
             length = s.GetRawSocketOption(level, name, value);
             return 0;
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             length = 0;
             return errno;
@@ -264,20 +264,13 @@ internal static partial class SocketPal
         {
             return !s.Poll(0, mode);
         }
-        catch (Exception e) when (ToErrno(e) is not null)
+        catch (Exception e) when (Errno.FromException(e) is not null)
         {
             return false; // the call itself reports the error
         }
     }
 
     // The one place that turns what .NET throws for a socket call into an errno; anything else is a bug and passes.
-    private static int? ToErrno(Exception e) => e switch
-    {
-        SocketException se => Errno.FromSocketError(se.SocketErrorCode),
-        ObjectDisposedException => Errno.EBADF,
-        _ => null,
-    };
-
     private static int Guard(Action call)
     {
         try
@@ -285,7 +278,7 @@ internal static partial class SocketPal
             call();
             return 0;
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             return errno;
         }
@@ -298,7 +291,7 @@ internal static partial class SocketPal
             result = call();
             return 0;
         }
-        catch (Exception e) when (ToErrno(e) is int errno)
+        catch (Exception e) when (Errno.FromException(e) is int errno)
         {
             result = default;
             return errno;

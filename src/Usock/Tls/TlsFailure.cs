@@ -13,6 +13,15 @@ internal static class TlsFailure
         NoClientCertificate,
     }
 
+    /// <summary>
+    /// The one list of what <see cref="System.Net.Security.SslStream"/> and the transport throw when a TLS call fails:
+    /// a transport or TLS error, a closed socket, a call the stream refuses in its state. Each is given to
+    /// <see cref="Translate"/>, which keeps socket errnos and picks a TLS code for the rest.
+    /// </summary>
+    public static bool IsFailure(Exception e) =>
+        e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException
+            or NotSupportedException or System.Security.Cryptography.CryptographicException;
+
     /// <summary>The exception to raise for <paramref name="e"/>, thrown by SslStream or the transport.</summary>
     public static Exception Translate(Exception e, Rejection rejected, string? verifyDetail)
     {
@@ -24,9 +33,9 @@ internal static class TlsFailure
                 return new UsocketException(u.Errno, Detail(u), u);
             }
 
-            if (x is ObjectDisposedException)
+            if (Errno.FromException(x) is int errno)
             {
-                return new UsocketException(Errno.EBADF, null, e);
+                return new UsocketException(errno, null, e); // a closed socket (9), as the platform layer reads it
             }
         }
 

@@ -115,12 +115,7 @@ public sealed partial class USslSocket
     /// <returns>As for the span overload.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int? ReadInto(byte[] buffer, int nbytes = -1)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(buffer);
-        return ReadInto(buffer.AsSpan(), nbytes);
-    }
+    public int? ReadInto(byte[] buffer, int nbytes = -1) => Surface.ReadInto(this, buffer, nbytes);
 
     /// <summary>Reads a line, as the module's <c>readline()</c>: up to and including <c>\n</c>.</summary>
     /// <returns>The line; what remains at end of stream (empty when nothing does); <c>null</c> when non-blocking
@@ -355,7 +350,7 @@ public sealed partial class USslSocket
         {
             n = _ssl.Read(into);
         }
-        catch (Exception e) when (IsReadFailure(e))
+        catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             return WouldBlock(e);
         }
@@ -381,7 +376,7 @@ public sealed partial class USslSocket
         {
             n = await _ssl.ReadAsync(into, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsReadFailure(e))
+        catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             return WouldBlock(e);
         }
@@ -389,9 +384,6 @@ public sealed partial class USslSocket
         _eof = n == 0;
         return n;
     }
-
-    private static bool IsReadFailure(Exception e) =>
-        e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException;
 
     // -1 for "non-blocking and nothing there"; anything else is raised as the façade's error.
     private int WouldBlock(Exception e)

@@ -46,24 +46,14 @@ public sealed partial class USslSocket
     /// <returns>As for the span overload.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int? Write(byte[] buffer)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(buffer);
-        return Write(buffer.AsSpan());
-    }
+    public int? Write(byte[] buffer) => Surface.Write(this, buffer);
 
     /// <summary>Writes a string as UTF-8. See <see cref="Write(ReadOnlySpan{byte})"/>.</summary>
     /// <param name="text">The text.</param>
     /// <returns>As for the span overload, in UTF-8 bytes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int? Write(string text)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(text);
-        return Write(Encoding.UTF8.GetBytes(text));
-    }
+    public int? Write(string text) => Surface.Write(this, text);
 
     /// <summary>Sends data, as the plain socket's <c>send</c>. An extension (the device's wrapped socket has only
     /// <c>write</c>).</summary>
@@ -78,24 +68,14 @@ public sealed partial class USslSocket
     /// <returns>Bytes accepted.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int Send(byte[] data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        return Send(data.AsSpan());
-    }
+    public int Send(byte[] data) => Surface.Send(this, data);
 
     /// <summary>Sends a string as UTF-8. See <see cref="Send(ReadOnlySpan{byte})"/>.</summary>
     /// <param name="data">The text.</param>
     /// <returns>Bytes accepted.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public int Send(string data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        return Send(Encoding.UTF8.GetBytes(data));
-    }
+    public int Send(string data) => Surface.Send(this, data);
 
     /// <summary>Sends all the data, as the plain socket's <c>sendall</c>: one deadline for the whole call. An extension.</summary>
     /// <param name="data">The plaintext.</param>
@@ -131,23 +111,13 @@ public sealed partial class USslSocket
     /// <param name="data">The plaintext.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public void SendAll(byte[] data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        SendAll(data.AsSpan());
-    }
+    public void SendAll(byte[] data) => Surface.SendAll(this, data);
 
     /// <summary>Sends a whole string as UTF-8. See <see cref="SendAll(ReadOnlySpan{byte})"/>.</summary>
     /// <param name="data">The text.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
     /// <exception cref="UsocketException">As for the span overload.</exception>
-    public void SendAll(string data)
-    {
-        Live();
-        ArgumentNullException.ThrowIfNull(data);
-        SendAll(Encoding.UTF8.GetBytes(data));
-    }
+    public void SendAll(string data) => Surface.SendAll(this, data);
 
     // Begins a write-side call (as BeginRead): false when non-blocking and it would have to wait.
     private bool BeginWrite(in Deadline deadline)
@@ -189,7 +159,7 @@ public sealed partial class USslSocket
         {
             _ssl.Write(data);
         }
-        catch (Exception e) when (IsWriteFailure(e))
+        catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             throw Failed(e);
         }
@@ -206,12 +176,9 @@ public sealed partial class USslSocket
         {
             await _ssl.WriteAsync(data, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsWriteFailure(e))
+        catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             throw Failed(e);
         }
     }
-
-    private static bool IsWriteFailure(Exception e) =>
-        e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException or NotSupportedException;
 }

@@ -27,7 +27,7 @@ namespace Usock;
 /// its own deadline, as on the plain socket); a reader and a writer work at once. <see cref="Close"/> ends every
 /// blocked call with 9.</para>
 /// </remarks>
-public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollable
+public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollable, ISocketSurface
 {
     private readonly USocket _sock;
     private readonly SocketCore _core;
@@ -86,6 +86,10 @@ public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollabl
 
     USocket IPollable.Named => _sock;
 
+    bool ISocketSurface.IsStream => true;
+
+    void ISocketSurface.Live() => Live();
+
     /// <summary>Does the handshake now, as the module's <c>do_handshake</c> (a no-op when it is done).</summary>
     /// <remarks>Non-blocking: moves the handshake on and raises 11 until it is done, as the device's mbedTLS does
     /// (the handshake goes on by itself meanwhile, as the peer answers).</remarks>
@@ -123,7 +127,7 @@ public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollabl
                 _transport.FlushPending();
                 _ssl.ShutdownAsync().GetAwaiter().GetResult();
             }
-            catch (Exception e) when (e is IOException or InvalidOperationException or AuthenticationException)
+            catch (Exception e) when (TlsFailure.IsFailure(e))
             {
                 throw TlsFailure.Translate(e, TlsFailure.Rejection.None, null);
             }
@@ -231,7 +235,7 @@ public sealed partial class USslSocket : IDisposable, IAsyncDisposable, IPollabl
             {
             }
         }
-        catch (Exception e) when (e is IOException or AuthenticationException or InvalidOperationException or NotSupportedException or ObjectDisposedException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             // Best effort: the peer is gone, or nothing more can be sent.
         }
