@@ -194,33 +194,15 @@ public sealed partial class USocket
 
         cancellationToken.ThrowIfCancellationRequested();
         Deadline deadline = _core.StartDeadline();
-        while (got < want.Length)
+        var io = new AsyncReceiver(cancellationToken);
+        while (true)
         {
             (int e, int n) = await ReceiveIntoAsync(want[got..], deadline, cancellationToken).ConfigureAwait(false);
-            if (e != 0)
+            if (ReadIntoStep(io, e, n, want.Length, ref got, out int? result))
             {
-                if (got > 0)
-                {
-                    if (e != ReadinessQueue.Canceled)
-                    {
-                        DeferReadError(e); // raised by the next read, as ReadInto does
-                    }
-
-                    return got; // nothing lost: the bytes read are the caller's
-                }
-
-                throw AsyncError(e, cancellationToken);
+                return result; // a cancellation after some bytes returns them: nothing lost
             }
-
-            if (n == 0)
-            {
-                break;
-            }
-
-            got += n;
         }
-
-        return got;
     }
 
     /// <summary>Reads a line without blocking the caller. Same result and errors as <see cref="ReadLine"/>.</summary>

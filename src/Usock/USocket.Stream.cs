@@ -92,30 +92,42 @@ public sealed partial class USocket
         }
 
         Deadline deadline = _core.StartDeadline();
-        while (got < want.Length)
+        while (true)
         {
             int err = ReceiveInto(want[got..], deadline, out int n);
-            if (err == 0)
+            if (ReadIntoStep(new SyncReceiver(), err, n, want.Length, ref got, out int? result))
             {
-                if (n == 0)
-                {
-                    break;
-                }
-
-                got += n;
-                continue;
+                return result;
             }
+        }
+    }
 
-            if (got > 0)
-            {
-                DeferReadError(err); // raised by the next read
-                return got;
-            }
-
-            return err == Errno.EAGAIN ? null : throw Error(err);
+    /// <summary>
+    /// The rule of <c>readinto</c> after one receive, written once for <see cref="ReadInto(Span{byte}, int)"/> and
+    /// <see cref="ReadIntoAsync"/> (a span cannot cross an await, so each runs its own two-line loop): true when the
+    /// call ends, with its result. Data counts; end of stream or a full buffer ends it; an error after some bytes is
+    /// kept for the next read and the short count returned; before any byte, "would block" is <c>null</c> and anything
+    /// else is raised.
+    /// </summary>
+    private bool ReadIntoStep<TIo>(TIo io, int err, int n, int want, ref int got, out int? result)
+        where TIo : IReceiver
+    {
+        if (err == 0)
+        {
+            got += n;
+            result = got;
+            return n == 0 || got == want;
         }
 
-        return got;
+        if (got > 0)
+        {
+            DeferReadError(err); // raised by the next read
+            result = got;
+            return true;
+        }
+
+        result = null;
+        return err == Errno.EAGAIN ? true : throw io.Error(this, err);
     }
 
     /// <summary>Reads into a byte array. See <see cref="ReadInto(Span{byte}, int)"/>.</summary>
@@ -141,7 +153,10 @@ public sealed partial class USocket
     public byte[]? ReadLine()
     {
         Live();
-        return Completed(ReadLineCore(new SyncReceiver(), _core.StartDeadline(), 0));
+        int scanned = 0;
+        return _rb.TryTakeLine(ref scanned, _maxLineLength, out byte[]? line)
+            ? line
+            : Completed(ReadLineCore(new SyncReceiver(), _core.StartDeadline(), scanned));
     }
 
     /// <summary>The one <c>readline</c>, for <see cref="ReadLine"/> and <see cref="ReadLineAsync"/>: scan what is

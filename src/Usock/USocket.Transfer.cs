@@ -341,10 +341,11 @@ public sealed partial class USocket
     }
 
     // ReadInto returned a short count over an error: the kernel reports a reset only once, so Usock keeps it for the
-    // next read to raise (a reset must not read as a clean end of stream). Timeouts and "would block" are not kept.
+    // next read to raise (a reset must not read as a clean end of stream). Timeouts, "would block" and the caller's
+    // cancellation are not kept.
     private void DeferReadError(int errno)
     {
-        if (errno is not Errno.EAGAIN and not Errno.ETIMEDOUT)
+        if (errno is not Errno.EAGAIN and not Errno.ETIMEDOUT and not ReadinessQueue.Canceled)
         {
             _rb.DeferredError = errno;
         }
