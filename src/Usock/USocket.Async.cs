@@ -281,23 +281,9 @@ public sealed partial class USocket
 
     private async ValueTask ConnectStartedAsync(IPEndPoint ep, Deadline deadline, CancellationToken cancellationToken)
     {
-        RenewIfFailed();
-        int e = _core.MakeNonBlocking();
-        if (e == 0)
+        if (ConnectStarts(ep, nonBlocking: true))
         {
-            e = _core.StartConnect(ep);
-        }
-
-        if (e == 0)
-        {
-            _core.Connected(ep);
             return;
-        }
-
-        if (e != Errno.EINPROGRESS || !_core.IsStream)
-        {
-            _core.ConnectFailed();
-            throw Error(e);
         }
 
         // A cancelled or timed-out wait leaves the connect going in the kernel, as after a synchronous timeout.

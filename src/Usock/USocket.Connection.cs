@@ -165,12 +165,36 @@ public sealed partial class USocket
             throw;
         }
 
+        if (ConnectStarts(ep, nonBlocking: false))
+        {
+            return;
+        }
+
+        int result = _core.FinishConnect(deadline);
+        if (result != 0)
+        {
+            throw Error(result == Errno.EAGAIN ? Errno.EINPROGRESS : result);
+        }
+    }
+
+    /// <summary>
+    /// The start of a connect, written once for <c>Connect</c> and <c>ConnectAsync</c> (which makes the descriptor
+    /// non-blocking first): true when it completed at once; false when it is in progress (EINPROGRESS on a stream
+    /// socket: the caller waits for it within its deadline); any other errno fails the connect and is raised.
+    /// </summary>
+    private bool ConnectStarts(IPEndPoint ep, bool nonBlocking)
+    {
         RenewIfFailed();
-        int e = _core.StartConnect(ep);
+        int e = nonBlocking ? _core.MakeNonBlocking() : 0;
+        if (e == 0)
+        {
+            e = _core.StartConnect(ep);
+        }
+
         if (e == 0)
         {
             _core.Connected(ep);
-            return;
+            return true;
         }
 
         if (e != Errno.EINPROGRESS || !_core.IsStream)
@@ -179,11 +203,7 @@ public sealed partial class USocket
             throw Error(e);
         }
 
-        int result = _core.FinishConnect(deadline);
-        if (result != 0)
-        {
-            throw Error(result == Errno.EAGAIN ? Errno.EINPROGRESS : result);
-        }
+        return false;
     }
 
     /// <summary>
