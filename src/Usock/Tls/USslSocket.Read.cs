@@ -332,57 +332,54 @@ public sealed partial class USslSocket
         return _rb.Take(destination);
     }
 
-    // One decrypting read: n bytes, 0 at end of stream, -1 when non-blocking and nothing is there.
-    private int Decrypt(Span<byte> into)
+    // Before a decrypting read, for Decrypt and DecryptAsync: an error a short ReadInto kept is raised now; true once the
+    // stream has ended (nothing more to decrypt).
+    private bool Ended()
     {
-        if (_rb.TakeDeferredError() is int deferred and not 0)
-        {
-            throw new UsocketException(deferred);
-        }
+        int deferred = _rb.TakeDeferredError();
+        return deferred != 0 ? throw new UsocketException(deferred) : _eof;
+    }
 
-        if (_eof)
-        {
-            return 0;
-        }
-
-        int n;
-        try
-        {
-            n = _ssl.Read(into);
-        }
-        catch (Exception e) when (TlsFailure.IsFailure(e))
-        {
-            return WouldBlock(e);
-        }
-
+    // After a decrypting read: 0 is the end of the stream, for good.
+    private int Decrypted(int n)
+    {
         _eof = n == 0;
         return n;
     }
 
-    private async ValueTask<int> DecryptAsync(Memory<byte> into, CancellationToken cancellationToken)
+    // One decrypting read: n bytes, 0 at end of stream, -1 when non-blocking and nothing is there.
+    private int Decrypt(Span<byte> into)
     {
-        if (_rb.TakeDeferredError() is int deferred and not 0)
-        {
-            throw new UsocketException(deferred);
-        }
-
-        if (_eof)
+        if (Ended())
         {
             return 0;
         }
 
-        int n;
         try
         {
-            n = await _ssl.ReadAsync(into, cancellationToken).ConfigureAwait(false);
+            return Decrypted(_ssl.Read(into));
         }
         catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             return WouldBlock(e);
         }
+    }
 
-        _eof = n == 0;
-        return n;
+    private async ValueTask<int> DecryptAsync(Memory<byte> into, CancellationToken cancellationToken)
+    {
+        if (Ended())
+        {
+            return 0;
+        }
+
+        try
+        {
+            return Decrypted(await _ssl.ReadAsync(into, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (TlsFailure.IsFailure(e))
+        {
+            return WouldBlock(e);
+        }
     }
 
     // -1 for "non-blocking and nothing there"; anything else is raised as the façade's error.
