@@ -157,7 +157,7 @@ public sealed partial class USslSocket
 
             _handshakeDone = true;
         }
-        catch (Exception e) when (IsHandshakeFailure(e))
+        catch (Exception e) when (TlsFailure.IsFailure(e))
         {
             throw HandshakeFailed(e);
         }
@@ -176,14 +176,11 @@ public sealed partial class USslSocket
             await auth.ConfigureAwait(false);
             _handshakeDone = true;
         }
-        catch (Exception e) when (IsHandshakeFailure(e) || e is OperationCanceledException)
+        catch (Exception e) when (TlsFailure.IsFailure(e) || e is OperationCanceledException)
         {
             _ = HandshakeFailed(e);
         }
     }
-
-    private static bool IsHandshakeFailure(Exception e) =>
-        e is IOException or AuthenticationException or ObjectDisposedException or InvalidOperationException;
 
     private UsocketException HandshakeFailed(Exception e)
     {
