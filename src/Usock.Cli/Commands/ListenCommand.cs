@@ -94,21 +94,13 @@ internal static class ListenCommand
 
     private static int ServeOne(Reporter report, USocket listener, bool echo, TimeSpan timeout, bool crlf, Stopwatch clock, Func<USocket, Reporter, (USslSocket? Tls, int Code)>? wrap)
     {
-        USocket conn;
-        string ip;
-        int port;
-        try
-        {
-            (conn, ip, port) = listener.Accept();
-        }
-        catch (UsocketException) when (Interrupt.Requested)
+        if (AcceptOrInterrupted(listener) is not (USocket conn, (string, int) peer))
         {
             report.Summary(0, 0, clock.Elapsed); // Ctrl-C before any client came: the summary all the same
             return ExitCodes.Interrupted;
         }
 
         listener.Close(); // one client: later ones are refused, as netcat does
-        (string, int) peer = (ip, port);
         report.Accepted(peer);
         USslSocket? tls = null;
         if (wrap is not null)
@@ -133,6 +125,20 @@ internal static class ListenCommand
         return end.ExitCode;
     }
 
+    // The next client, or null when Ctrl-C ended the wait (it closes the listener).
+    private static (USocket Conn, (string Host, int Port) Peer)? AcceptOrInterrupted(USocket listener)
+    {
+        try
+        {
+            (USocket conn, string ip, int port) = listener.Accept();
+            return (conn, (ip, port));
+        }
+        catch (UsocketException) when (Interrupt.Requested)
+        {
+            return null;
+        }
+    }
+
     private static int ServeMany(Reporter report, USocket listener, bool echo, int count, bool crlf, Stopwatch clock)
     {
         var server = new Server(report, echo);
@@ -144,21 +150,14 @@ internal static class ListenCommand
         int accepted = 0;
         while (count == 0 || accepted < count)
         {
-            USocket conn;
-            string ip;
-            int port;
-            try
-            {
-                (conn, ip, port) = listener.Accept();
-            }
-            catch (UsocketException) when (Interrupt.Requested)
+            if (AcceptOrInterrupted(listener) is not (USocket conn, (string, int) peer))
             {
                 break;
             }
 
             accepted++;
-            report.Accepted((ip, port));
-            server.Start(conn, (ip, port));
+            report.Accepted(peer);
+            server.Start(conn, peer);
         }
 
         listener.Close(); // Ctrl-C: each session shuts down its side too (FIN), so clients see a clean end

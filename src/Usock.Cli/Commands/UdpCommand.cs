@@ -48,39 +48,39 @@ internal static class UdpCommand
         return command;
     }
 
-    private static Command CreateEcho()
-    {
-        Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
-        Option<string?> bind = Args.Bind();
-        Option<int> count = Args.Number("--count", "Exit after echoing this many datagrams (0: run until Ctrl-C)", 0, int.MaxValue, 0);
-        var command = new Command("echo", "Echo every datagram that arrives on PORT (127.0.0.1 unless --bind) back to its sender.")
-        {
-            port, bind, count,
-        };
-        command.WithExamples("""
-            usock udp echo 9000
-            usock udp echo 0 --count 1 --hex
-            """);
-        CommonOptions common = CommonOptions.AddTo(command);
-        command.SetAction(r => Echo(common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(count)));
-        return command;
-    }
+    private static Command CreateEcho() => CreateServer(
+        "echo",
+        "Echo every datagram that arrives on PORT (127.0.0.1 unless --bind) back to its sender.",
+        "Exit after echoing this many datagrams (0: run until Ctrl-C)",
+        """
+        usock udp echo 9000
+        usock udp echo 0 --count 1 --hex
+        """,
+        Echo);
 
-    private static Command CreateListen()
+    private static Command CreateListen() => CreateServer(
+        "listen",
+        "Print every datagram that arrives on PORT (127.0.0.1 unless --bind) on stdout, as they come (netcat's -lu).",
+        "Exit after this many datagrams (0: run until Ctrl-C)",
+        """
+        usock udp listen 9000
+        usock udp listen 0 --count 1 --hex
+        """,
+        Listen);
+
+    // The two servers take the same arguments: PORT, --bind, --count and the common options.
+    private static Command CreateServer(string name, string description, string countHelp, string examples, Func<Reporter, int, string?, int?, int, int> run)
     {
         Argument<int> port = Args.Port("Port to listen on (0: the system picks one and usock prints it)", allowZero: true);
         Option<string?> bind = Args.Bind();
-        Option<int> count = Args.Number("--count", "Exit after this many datagrams (0: run until Ctrl-C)", 0, int.MaxValue, 0);
-        var command = new Command("listen", "Print every datagram that arrives on PORT (127.0.0.1 unless --bind) on stdout, as they come (netcat's -lu).")
+        Option<int> count = Args.Number("--count", countHelp, 0, int.MaxValue, 0);
+        var command = new Command(name, description)
         {
             port, bind, count,
         };
-        command.WithExamples("""
-            usock udp listen 9000
-            usock udp listen 0 --count 1 --hex
-            """);
+        command.WithExamples(examples);
         CommonOptions common = CommonOptions.AddTo(command);
-        command.SetAction(r => Listen(common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(count)));
+        command.SetAction(r => run(common.Begin(r), r.GetValue(port), r.GetValue(bind), common.Family(r), r.GetValue(count)));
         return command;
     }
 
