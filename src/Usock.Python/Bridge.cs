@@ -53,7 +53,7 @@ public static partial class Bridge
 
     /// <summary>The error behind the last data-path call on this thread that returned <see cref="NativeCalls.Error"/>.</summary>
     /// <returns>The exception, or <c>null</c>.</returns>
-    public static Exception? TakeError() => NativeCalls.TakeError();
+    public static Exception? TakeError() => Network.DeviceNetwork.Current is { } net ? net.Errored(NativeCalls.TakeError()) : NativeCalls.TakeError();
 
     /// <summary>The sender of the last <c>recvfrom</c> on this thread.</summary>
     /// <returns>Its address.</returns>
@@ -75,6 +75,8 @@ public static partial class Bridge
     /// <returns>The entries.</returns>
     public static AddrInfo[] GetAddrInfo(string host, int port)
     {
+        ArgumentNullException.ThrowIfNull(host);
+        Network.DeviceNetwork.Current?.CheckLookup(host);
         (string mappedHost, int mappedPort) = ResolveTable.Map(host, port);
         if (!ReferenceEquals(mappedHost, host) || mappedPort != port)
         {
@@ -90,6 +92,12 @@ public static partial class Bridge
     {
         ArgumentNullException.ThrowIfNull(socket);
         (string h, int p) = ResolveTable.Map(host, port);
+        if (Network.DeviceNetwork.Current is { } net && socket.Type == USocket.SOCK_STREAM)
+        {
+            net.Connect(socket, host, (h, p), call => Blocking(socket, call));
+            return;
+        }
+
         Blocking(socket, () => socket.Connect((h, p)));
     }
 
@@ -138,6 +146,12 @@ public static partial class Bridge
     public static Address GetPeerName(USocket socket)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        if (Network.DeviceNetwork.Current?.PeerOf(socket) is { } relayed)
+        {
+            socket.GetPeerName(); // still raises what the socket would (closed, not connected)
+            return relayed;
+        }
+
         (string h, int p) = socket.GetPeerName();
         return new Address(h, p);
     }

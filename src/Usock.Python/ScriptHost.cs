@@ -69,6 +69,17 @@ public static class ScriptHost
             return ScriptExitCodes.Usage;
         }
 
+        Network.DeviceNetwork? network;
+        try
+        {
+            network = options.Network is null ? null : Network.DeviceNetwork.Start(options.Network, options.Seed, options.Timeline, options.Device);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"usock: --network '{options.Network}': {e.Message}");
+            return ScriptExitCodes.Usage;
+        }
+
         PythonInstall python;
         try
         {
@@ -86,7 +97,13 @@ public static class ScriptHost
             return ScriptExitCodes.Usage;
         }
 
-        return Embed(python, kind, target, options, error);
+        int rc = Embed(python, kind, target, options, error);
+        if (network is not null)
+        {
+            error.WriteLine($"usock: {network.Finish()}");
+        }
+
+        return rc;
     }
 
     private static int Embed(PythonInstall python, string kind, string target, ScriptRunOptions options, TextWriter error)
@@ -150,6 +167,7 @@ public static class ScriptHost
             using var k = new PyString(kind);
             using var t = new PyString(target);
             using var bak = new PyString(options.Bak is null ? "" : Path.GetFullPath(options.Bak));
+            Network.DeviceNetwork.Current?.Begin();
             using PyObject deviceLanguage = (!options.CPythonSemantics).ToPython();
             using PyObject rc = main.Invoke(k, t, argv, bak, deviceLanguage);
             Trace("script ended");

@@ -29,6 +29,15 @@ public sealed class ScriptRunOptions
     /// <summary><c>--map-port PORT=HOSTPORT</c> entries: the script's bind of PORT binds HOSTPORT.</summary>
     public IReadOnlyList<string> MapPort { get; init; } = [];
 
+    /// <summary>The network scenario the run follows (<c>--network FILE</c>): see docs/scripts.md, "Device life".</summary>
+    public string? Network { get; init; }
+
+    /// <summary>The scenario's seed (<c>--seed N</c>), over the file's own.</summary>
+    public long? Seed { get; init; }
+
+    /// <summary>Where the timeline goes (<c>--timeline FILE</c>, <c>-</c> for stderr), with <see cref="Network"/>.</summary>
+    public string? Timeline { get; init; }
+
     /// <summary>The folder that is the device's <c>/bak</c> (<c>--bak</c>); <c>null</c>: <c>bak</c> beside the
     /// program's folder (the device's <c>/usr</c>), made when something is first written there.</summary>
     public string? Bak { get; init; }

@@ -4,13 +4,13 @@ using Usock.Python;
 namespace Usock.Cli.Commands;
 
 /// <summary>
-/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
+/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--network FILE [--seed N] [--timeline FILE]] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
 /// runs a QuecPython program on the PC, its <c>usocket</c> backed by Usock. Everything after the script (or after
 /// <c>-c CODE</c>) belongs to the script, so this command reads its own arguments instead of System.CommandLine.
 /// </summary>
 internal static class RunCommand
 {
-    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]";
+    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--network FILE [--seed N] [--timeline FILE]] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]";
 
     /// <summary>The command as help lists it; <see cref="Run"/> does the parsing.</summary>
     public static Command Create()
@@ -26,6 +26,9 @@ internal static class RunCommand
             new Option<string[]>("--uart") { Description = "N=SPEC: wire the program's machine.UART(N) to tcp:HOST:PORT (usock connects), stdio or pty" },
             new Option<int>("--attach-ms") { Description = "How long the radio takes to attach after net.setModemFun(1) (default USOCK_ATTACH_MS, else 1000)" },
             new Option<bool>("--cpython-semantics") { Description = "Compile the program with CPython's rules only, without the device's language (then private names are mangled, bytes % str fails, ...; see docs/scripts.md)" },
+            new Option<string>("--network") { Description = "FILE: a scenario of the device's network (outages, NAT idle drops, DNS failures, signal, latency...): the program's sockets and the modem modules follow it (docs/scripts.md, Device life)" },
+            new Option<long>("--seed") { Description = "The --network scenario's seed (over the file's): the same scenario and seed give the same run" },
+            new Option<string>("--timeline") { Description = "FILE (- for stderr): the --network run's timeline, JSON lines, with a summary at the end" },
             new Option<string>("-c") { Description = "Run CODE instead of a script" },
             new Argument<string[]>("script-and-args") { Description = "SCRIPT or DIR (runs DIR/main.py, else DIR/_main.py; the script's folder is the device's /usr) and the script's own arguments", Arity = ArgumentArity.ZeroOrMore },
         };
@@ -35,6 +38,7 @@ internal static class RunCommand
             usock run my_project/
             usock run --uart 2=tcp:127.0.0.1:7000 --imei 866123456789012 dtu/
             usock run --map-port 80=8080 --resolve 1.2.3.4:6666=127.0.0.1:9000 my_project/
+            usock run --network examples/network/cellular-day.txt --timeline run.jsonl my_project/
             usock run -c "import usocket; print(usocket.getaddrinfo('localhost', 80))"
             """);
         command.SetAction(result => Run([.. result.Tokens.Select(t => t.Value).SkipWhile(v => v != "run").Skip(1)]));
@@ -48,7 +52,8 @@ internal static class RunCommand
         var resolve = new List<string>();
         var device = new Dictionary<string, string>();
         var mapPort = new List<string>();
-        string? python = null, code = null, script = null, bak = null;
+        string? python = null, code = null, script = null, bak = null, network = null, timeline = null;
+        long? seed = null;
         bool serve = false, cpython = false;
         int i = 0;
         for (; i < args.Length; i++)
@@ -75,7 +80,7 @@ internal static class RunCommand
             {
                 cpython = true;
             }
-            else if (a is "--resolve" or "--map-port" or "--bak" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms")
+            else if (a is "--resolve" or "--map-port" or "--bak" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms" or "--network" or "--seed" or "--timeline")
             {
                 if (i + 1 >= args.Length)
                 {
@@ -90,6 +95,23 @@ internal static class RunCommand
                     {
                         return UsageError(bad);
                     }
+                }
+                else if (a == "--network")
+                {
+                    network = value;
+                }
+                else if (a == "--timeline")
+                {
+                    timeline = value;
+                }
+                else if (a == "--seed")
+                {
+                    if (!long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long n))
+                    {
+                        return UsageError($"--seed takes an integer, not '{value}'");
+                    }
+
+                    seed = n;
                 }
                 else if (a == "--resolve")
                 {
@@ -152,6 +174,11 @@ internal static class RunCommand
             }
         }
 
+        if (network is null && (seed is not null || timeline is not null))
+        {
+            return UsageError("--seed and --timeline go with --network FILE");
+        }
+
         using LocalHttpServer? server = serve ? LocalHttpServer.Start() : null;
         if (server is not null)
         {
@@ -161,7 +188,7 @@ internal static class RunCommand
 
         Console.Out.Flush();
         int rc = ScriptHost.Run(
-            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device, CPythonSemantics = cpython },
+            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device, Network = network, Seed = seed, Timeline = timeline, CPythonSemantics = cpython },
             Console.Error);
         ScriptHost.ExitNow(rc); // the interpreter is not finalized: that would take most of a second
         return rc;

@@ -1,6 +1,11 @@
 # The radio's state, in one place: the modem function (net.setModemFun), whether the network is registered and
-# the data call up. net, dataCall and checkNet read it; device life (scenarios) will drive it through the same calls.
+# the data call up. net, dataCall and checkNet read it. With `usock run --network FILE` the state lives in the host
+# (Usock.Python.Network.DeviceNetwork, which the scenario drives) and a watcher thread turns its data-call changes
+# into dataCall callbacks.
 import threading
+
+import clr  # noqa: F401
+from Usock.Python import Bridge as _B
 
 import _usock_config
 import _usock_device
@@ -20,12 +25,37 @@ def attach_ms():
     return ms
 
 
+_NET = _B.NetworkActive()
+
+
 def fun():
-    return _fun
+    return _B.NetworkFun() if _NET else _fun
 
 
 def attached():
-    return _attached
+    return _B.NetworkAttached() if _NET else _attached
+
+
+def registration():
+    """net.getState()[1][0]: 1 registered, 2 searching (out of coverage, attaching), 0 not searching (radio off)."""
+    if _NET:
+        return _B.NetworkRegistration()
+    return 1 if _attached else 0
+
+
+def csq():
+    if _NET:
+        return _B.NetworkCsq()
+    return 28 if _attached else 99
+
+
+def _watch():
+    seq = 0
+    while True:
+        change = _B.NetworkWaitChange(seq, 60000)
+        if len(change):
+            seq = change[0]
+            _notify(1, int(change[1]))
 
 
 def set_callback(fn):
@@ -39,7 +69,7 @@ def _notify(pdp, state):
     for fn in targets:
         def run(fn=fn):
             try:
-                fn((pdp, state))
+                fn((pdp, state, 0))  # the firmware's (profile, state, sim id)
             except BaseException as e:
                 _usock_device.callback_failed('the dataCall callback', e)
         threading.Thread(target=run, name='usock-datacall', daemon=True).start()
@@ -63,6 +93,9 @@ def set_fun(value, rst=0):
         raise ValueError('setModemFun: fun must be 0, 1 or 4, not %d' % value)
     if rst:
         _usock_device.end(_usock_device.POWER_RESTART, 'net.setModemFun(%d, 1) restarts the device' % value)
+    if _NET:
+        _B.NetworkSetModemFun(value, attach_ms())
+        return 0
     delay = attach_ms() / 1000.0
     with _lock:
         was = _attached
@@ -79,3 +112,7 @@ def set_fun(value, rst=0):
         timer.daemon = True
         timer.start()
     return 0
+
+
+if _NET:
+    threading.Thread(target=_watch, name='usock-network', daemon=True).start()

@@ -14,12 +14,13 @@ def _check_int(name, *values):
 
 
 def csqQueryPoll():
-    return 28 if _m.attached() else 99
+    return _m.csq()
 
 
 def getState():
-    if not _m.attached():
-        return [0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]
+    reg = _m.registration()
+    if reg != 1:
+        return [reg, 0, 0, 0, 0, 0], [reg, 0, 0, 0, 0, 0]
     return [1, _LAC, _CI, 7, 0, 0], [1, _LAC, _CI, 7, 0, 0]
 
 
@@ -38,9 +39,11 @@ def setConfig(mode, roaming=0):
 
 
 def getSignal(sinrEnable=0):
-    if not _m.attached():
+    csq = _m.csq()
+    if csq == 99:
         return [99, 99, 255, 255, 255, 255], [-140, -140, -20, -20] + ([-20] if sinrEnable else [])
-    lte = [-70, -100, -10, 15] + ([20] if sinrEnable else [])
+    rssi = -113 + 2 * csq  # 3GPP 27.007: CSQ n is -113 + 2n dBm
+    lte = [rssi, rssi - 30, -10, 15] + ([20] if sinrEnable else [])
     return [99, 99, 255, 255, 255, 255], lte
 
 

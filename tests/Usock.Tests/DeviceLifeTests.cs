@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Usock.Tests.Support;
+using Xunit;
+
+namespace Usock.Tests;
+
+/// <summary>
+/// <c>usock run --network SCENARIO</c>: the modem modules follow the scenario's radio events as the firmware does
+/// (the dataCall callback's <c>(profile, state, sim)</c>, <c>getInfo</c>, <c>checkNet</c>'s <c>(stage, state)</c>,
+/// <c>net</c>'s registration and signal), the timeline records it, and a bad scenario is a usage error naming its line.
+/// </summary>
+public sealed class DeviceLifeTests
+{
+    private static string Scenario(string name) => PythonScripts.Script("network/" + name);
+
+    [Fact]
+    public void CheckNet_waits_out_an_outage_and_a_coverage_loss_as_the_callback_reports_them()
+    {
+        string timeline = Path.GetTempFileName();
+        try
+        {
+            CliProcess.Result r = PythonScripts.Run("--network", Scenario("checknet_outage.txt"), "--timeline", timeline, Scenario("checknet_outage.py"));
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal(
+                "start (3, 1) 28\n" +
+                "lost (1, 0, 0) [0, 0, '0.0.0.0'] 1\n" +
+                "wait (3, 1)\n" +
+                "restored (1, 1, 0) 1 8 -97\n" +
+                "lost (1, 0, 0) 2 99 (2, 2)\n" +
+                "wait (3, 1)\n" +
+                "restored (1, 1, 0)\n",
+                r.StdOut);
+            List<JsonElement> lines = CliTest.JsonLines(File.ReadAllText(timeline));
+            Assert.Equal(
+                [
+                    "scenario start", "scenario signal", "scenario data_call_lost", "modem data_call_down", "scenario data_call_restored",
+                    "modem data_call_up", "scenario coverage_lost", "modem data_call_down", "scenario coverage_restored", "modem data_call_up", "run summary",
+                ],
+                lines.Select(l => $"{l.GetProperty("source").GetString()} {l.GetProperty("event").GetString()}"));
+            JsonElement summary = lines[^1];
+            Assert.Equal(2, summary.GetProperty("outages").GetInt32());
+            Assert.All(summary.GetProperty("outage_seconds").EnumerateArray(), o => Assert.InRange(o.GetDouble(), 0.9, 5));
+            Assert.Contains("usock: network: 2 outage(s), 0 reconnect(s)", r.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(timeline);
+        }
+    }
+
+    [Theory]
+    [InlineData("seed 1\nlatency 80ms~20ms\nat 5s outage\n", "line 3: expected 'at TIME outage LENGTH'")]
+    [InlineData("# a day\n\nat soon signal 8\n", "line 3: 'soon' is not a duration")]
+    [InlineData("signal 40\n", "line 1: expected 'signal CSQ' with CSQ 0-31 or 99, not '40'")]
+    [InlineData("nat_idle 5m answer=rst\n", "line 1: expected answer=reset or answer=silence, not 'answer=rst'")]
+    [InlineData("outage 10s\n", "line 1: expected 'outage START+LENGTH' (e.g. 10s+30s) or 'at TIME outage LENGTH', not '10s'")]
+    [InlineData("at 1s data_call gone\n", "line 1: expected 'data_call lost' or 'data_call restored', not 'gone'")]
+    [InlineData("latency 5ms\nwobble 3\n", "line 2: unknown fault 'wobble'")]
+    [InlineData("seed x\n", "line 1: expected 'seed N' with an integer N")]
+    [InlineData("{\"faults\": [\"latency\"]}", "fault 1: latency needs a value")]
+    public void A_bad_scenario_is_a_usage_error_that_names_its_line(string text, string expected)
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, text);
+            CliProcess.Result r = CliProcess.Run("run", "--network", file, "-c", "pass");
+            Assert.Equal(2, r.ExitCode);
+            Assert.StartsWith($"usock: --network '{file}': {expected}", r.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Seed_and_timeline_need_a_network()
+    {
+        CliProcess.Result r = CliProcess.Run("run", "--seed", "3", "-c", "pass");
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("usock: --seed and --timeline go with --network FILE", r.StdErr, StringComparison.Ordinal);
+    }
+}
