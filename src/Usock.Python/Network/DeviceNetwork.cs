@@ -157,7 +157,8 @@ internal sealed partial class DeviceNetwork
         Timeline.Write(TimeSpan.Zero, "scenario", "start", detail: string.Create(CultureInfo.InvariantCulture, $"seed {Seed}"));
         foreach (Fault f in _scenario.Faults.Where(f => f.Start is null && f.Length is null))
         {
-            Timeline.Write(TimeSpan.Zero, "scenario", "condition", detail: FaultText.Format(f));
+            string answer = f.Kind == FaultKind.NatIdle ? (NatAnswersReset ? " answer=reset" : " answer=silence") : "";
+            Timeline.Write(TimeSpan.Zero, "scenario", "condition", detail: FaultText.Format(f) + answer);
         }
 
         new Thread(RunSchedule) { IsBackground = true, Name = "usock network" }.Start();

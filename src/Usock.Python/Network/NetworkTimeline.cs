@@ -27,6 +27,7 @@ internal sealed class NetworkTimeline(TextWriter? writer)
     private readonly object _gate = new();
     private readonly List<TimelineEntry> _entries = [];
     private readonly ArrayBufferWriter<byte> _line = new(256);
+    private bool _summarized;
 
     /// <summary>Everything written so far, in order.</summary>
     public IReadOnlyList<TimelineEntry> Entries
@@ -46,6 +47,11 @@ internal sealed class NetworkTimeline(TextWriter? writer)
         var e = new TimelineEntry(time, source, evt, conn, peer, errno, bytes, value, detail);
         lock (_gate)
         {
+            if (_summarized)
+            {
+                return; // the run has ended: the summary is the last line
+            }
+
             _entries.Add(e);
             if (writer is not null)
             {
@@ -57,9 +63,11 @@ internal sealed class NetworkTimeline(TextWriter? writer)
     /// <summary>Writes the summary as the last line (<c>"event":"summary"</c>) and returns it as text for people.</summary>
     public string Summarize(TimeSpan end)
     {
-        NetworkSummary s = NetworkSummary.Of(Entries);
+        NetworkSummary s;
         lock (_gate)
         {
+            s = NetworkSummary.Of(_entries);
+            _summarized = true;
             if (writer is not null)
             {
                 WriteLine(new TimelineEntry(end, "run", "summary", null, null, null, s.LostBytes, null, null), s);
@@ -131,7 +139,7 @@ internal sealed record NetworkSummary(IReadOnlyList<double> Outages, int Reconne
         int reconnects = 0;
         long lost = 0;
         TimeSpan? down = null;
-        var waiting = new List<(TimeSpan Since, string? Peer)>(); // disruptions not yet recovered from
+        var waiting = new List<(TimeSpan Since, string? Peer, long? Conn)>(); // disruptions not yet recovered from
         foreach (TimelineEntry e in entries)
         {
             switch (e.Source, e.Event)
@@ -141,11 +149,15 @@ internal sealed record NetworkSummary(IReadOnlyList<double> Outages, int Reconne
                     break;
                 case ("modem", "data_call_up") when down is { } d:
                     outages.Add((e.Time - d).TotalSeconds);
-                    waiting.Add((e.Time, null));
+                    waiting.Add((e.Time, null, null));
                     down = null;
                     break;
                 case ("socket", "nat_drop" or "reset" or "vanished"):
-                    waiting.Add((e.Time, e.Peer));
+                    if (!waiting.Any(w => w.Conn == e.Conn))
+                    {
+                        waiting.Add((e.Time, e.Peer, e.Conn)); // one disruption per connection (a NAT drop and its reset)
+                    }
+
                     break;
                 case ("socket", "connect"):
                     if (!seen.Add(e.Peer ?? ""))
@@ -153,10 +165,10 @@ internal sealed record NetworkSummary(IReadOnlyList<double> Outages, int Reconne
                         reconnects++;
                     }
 
-                    foreach ((TimeSpan since, string? peer) in waiting.Where(w => w.Peer is null || w.Peer == e.Peer).ToList())
+                    foreach ((TimeSpan Since, string? Peer, long? Conn) w in waiting.Where(w => w.Peer is null || w.Peer == e.Peer).ToList())
                     {
-                        recoveries.Add((e.Time - since).TotalSeconds);
-                        waiting.Remove((since, peer));
+                        recoveries.Add((e.Time - w.Since).TotalSeconds);
+                        waiting.Remove(w);
                     }
 
                     break;

@@ -28,6 +28,7 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
     private long _lostCounted;
     private int _state;
     private int _pumpsEnded;
+    private readonly TaskCompletionSource _upEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts the two pumps.</summary>
     public void Start()
@@ -37,18 +38,26 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
         new Thread(() => Pump(false), 256 * 1024) { IsBackground = true, Name = $"usock network {id} down" }.Start();
     }
 
-    /// <summary>At the end of the run: what the program sent that is still queued here never reached the peer.</summary>
+    /// <summary>At the end of the run: what the program sent that is still queued (here, or in its own socket, whose
+    /// kernel pushes the rest as this side reads) never reached the peer.</summary>
     public void Finish()
     {
+        // A program that closed its socket as it ended: its FIN is on its way; let the pump log the close first.
+        _upEnded.Task.Wait(TimeSpan.FromMilliseconds(200));
         if (Volatile.Read(ref _state) == Gone)
         {
             try
             {
-                program.Blocking = false;
                 byte[] buf = new byte[64 * 1024];
-                while (program.Available > 0)
+                while (program.Poll(50_000, SelectMode.SelectRead))
                 {
-                    Interlocked.Add(ref _read[0], program.Receive(buf));
+                    int n = program.Receive(buf);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    Interlocked.Add(ref _read[0], n);
                 }
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -131,6 +140,11 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
             }
         }
 
+        if (up)
+        {
+            _upEnded.TrySetResult();
+        }
+
         if (Volatile.Read(ref _state) == Gone)
         {
             Linger(up);
@@ -185,6 +199,7 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
         GoneWith("nat_drop", $"idle {idle.TotalSeconds:0.###} s");
         if (up && net.NatAnswersReset)
         {
+            CountLost();
             net.Timeline.Write(net.Now, "socket", "reset", conn: id, peer: peerName, errno: Errno.ECONNRESET, detail: "the carrier answered the send after the NAT drop");
             Abort(program);
         }

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Usock.Tests.Support;
+using Xunit;
+
+namespace Usock.Tests;
+
+/// <summary>
+/// <c>usock run --network</c>: the program's own TCP connections meet the scenario's faults in-process, with no
+/// address rewired: through an outage sends stall and time out (110), lookups fail (-202), connects time out (110);
+/// after a NAT idle drop the next send meets a reset (104) or silence (110). Asserted on what the peer received, on
+/// the program's errors and on the timeline (its summary counts the bytes that never arrived).
+/// </summary>
+public sealed class DeviceLifeSocketTests
+{
+    private static string Script(string name) => PythonScripts.Script("network/" + name);
+
+    [Fact]
+    public void Through_an_outage_sends_lookups_and_connects_fail_as_on_the_device_and_the_program_reconnects()
+    {
+        using var server = new LineEchoServer();
+        string p = CliTest.Arg(server.Port);
+        string timeline = Path.GetTempFileName();
+        try
+        {
+            CliProcess.Result r = PythonScripts.Run(
+                "--network", Script("tcp_outage.txt"), "--timeline", timeline, "--resolve", $"server.example:{p}=127.0.0.1:{p}", Script("tcp_outage.py"), p);
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal("echo b'hello 1\\n' True\nsend 110\nlookup -202\nconnect 110\necho b'hello 2\\n'\n", r.StdOut);
+            Assert.Equal(["1: hello 1", "2: hello 2"], server.Lines); // nothing of what was sent during the outage arrived
+            long sent = long.Parse(System.Text.RegularExpressions.Regex.Match(r.StdErr, @"^sent (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(sent > 0, r.StdErr);
+
+            List<JsonElement> lines = CliTest.JsonLines(File.ReadAllText(timeline));
+            Assert.Equal(
+                ["socket connect", "modem data_call_down", "socket vanished", "socket error", "socket lookup_failed", "socket connect_failed", "modem data_call_up", "socket connect"],
+                Events(lines).Where(e => e is "socket connect" or "socket vanished" or "socket error" or "socket lookup_failed" or "socket connect_failed" || e.StartsWith("modem ", StringComparison.Ordinal)));
+            Assert.Equal(-202, lines.Single(l => l.GetProperty("event").GetString() == "lookup_failed").GetProperty("errno").GetInt32());
+            JsonElement summary = lines[^1];
+            Assert.Equal(1, summary.GetProperty("outages").GetInt32());
+            Assert.Equal(1, summary.GetProperty("reconnects").GetInt32());
+            Assert.Equal(sent, summary.GetProperty("lost_bytes").GetInt64());
+        }
+        finally
+        {
+            File.Delete(timeline);
+        }
+    }
+
+    [Theory]
+    [InlineData("reset", "104")]
+    [InlineData("silence", "110")]
+    public void After_a_NAT_idle_drop_the_next_send_meets_the_carriers_answer_and_a_heartbeat_keeps_the_next_connection(string answer, string errno)
+    {
+        using var server = new LineEchoServer();
+        CliProcess.Result r = PythonScripts.Run("--network", Script($"tcp_nat_{answer}.txt"), Script("tcp_nat.py"), CliTest.Arg(server.Port));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal($"echo b'a\\n'\nrecv {errno}\nkept\n", r.StdOut);
+        Assert.Equal(["1: a", .. Enumerable.Repeat("2: beat", 6)], server.Lines); // "b" was sent into the dropped mapping
+        Assert.Contains("1 reconnect(s)", r.StdErr, StringComparison.Ordinal);
+        Assert.Contains(", 2 B sent that peers never received", r.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_same_scenario_and_seed_give_the_same_timeline_of_events()
+    {
+        string[] Run()
+        {
+            using var server = new LineEchoServer();
+            string timeline = Path.GetTempFileName();
+            try
+            {
+                CliProcess.Result r = PythonScripts.Run("--network", Script("tcp_nat_reset.txt"), "--seed", "5", "--timeline", timeline, Script("tcp_nat.py"), CliTest.Arg(server.Port));
+                Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+                return [.. CliTest.JsonLines(File.ReadAllText(timeline)).Select(l => Strip(l))];
+            }
+            finally
+            {
+                File.Delete(timeline);
+            }
+        }
+
+        string[] first = Run();
+        Assert.Contains("scenario start seed 5", first);
+        Assert.Equal(first, Run());
+    }
+
+    private static IEnumerable<string> Events(IEnumerable<JsonElement> lines) =>
+        lines.Select(l => $"{l.GetProperty("source").GetString()} {l.GetProperty("event").GetString()}");
+
+    // An event without its time, and without what depends on the clock (idle time, recovery times, ports).
+    private static string Strip(JsonElement l)
+    {
+        string e = $"{l.GetProperty("source").GetString()} {l.GetProperty("event").GetString()}";
+        if (l.TryGetProperty("conn", out JsonElement c))
+        {
+            e += $" conn {c.GetInt64()}";
+        }
+
+        if (l.TryGetProperty("errno", out JsonElement n))
+        {
+            e += $" errno {n.GetInt32()}";
+        }
+
+        if (l.TryGetProperty("detail", out JsonElement d) && !e.Contains("nat_drop", StringComparison.Ordinal))
+        {
+            e += $" {d.GetString()}";
+        }
+
+        if (l.TryGetProperty("lost_bytes", out JsonElement lost))
+        {
+            e += $" lost {lost.GetInt64()} reconnects {l.GetProperty("reconnects").GetInt32()}";
+        }
+
+        return e;
+    }
+}
