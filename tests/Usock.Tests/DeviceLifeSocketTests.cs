@@ -61,6 +61,25 @@ public sealed class DeviceLifeSocketTests
     }
 
     [Fact]
+    public void An_MQTT_client_reconnects_after_the_callback_says_the_data_call_is_back_and_the_broker_gets_every_message()
+    {
+        PythonScripts.SkipUnlessPython();
+        using Mosquitto broker = Mosquitto.Start();
+        using LinePeer observer = broker.Subscribe("usock/life", 6);
+        CliProcess.Result r = PythonScripts.Run(
+            "--network", Script("mqtt_life.txt"), "--resolve", $"broker.example.com:1883=127.0.0.1:{CliTest.Arg(broker.Port)}", Script("mqtt_life.py"));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("published 1\npublished 2\npublished 3\nlost\npublished 4\npublished 5\npublished 6\n", r.StdOut);
+        observer.WaitForExit();
+        Assert.Equal([.. Enumerable.Range(1, 6).Select(i => $"usock/life msg {i}")], observer.Lines);
+        broker.WaitFor("Received DISCONNECT from usock-life", "the last disconnect");
+        // The broker saw two connections; it learned that the first was dead only when the second came.
+        Assert.Equal(2, broker.Log.Count(l => l.Contains("New client connected", StringComparison.Ordinal) && l.Contains(" as usock-life ", StringComparison.Ordinal)));
+        Assert.Contains(broker.Log, l => l.Contains("Client usock-life already connected, closing old connection", StringComparison.Ordinal));
+        Assert.Contains("1 reconnect(s)", r.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_same_scenario_and_seed_give_the_same_timeline_of_events()
     {
         string[] Run()

@@ -33,7 +33,7 @@ public sealed class DeviceLifeTests
             List<JsonElement> lines = CliTest.JsonLines(File.ReadAllText(timeline));
             Assert.Equal(
                 [
-                    "scenario start", "scenario signal", "scenario data_call_lost", "modem data_call_down", "scenario data_call_restored",
+                    "scenario start", "scenario signal", "scenario outage_start", "modem data_call_down", "scenario outage_end",
                     "modem data_call_up", "scenario coverage_lost", "modem data_call_down", "scenario coverage_restored", "modem data_call_up", "run summary",
                 ],
                 lines.Select(l => $"{l.GetProperty("source").GetString()} {l.GetProperty("event").GetString()}"));
@@ -41,6 +41,28 @@ public sealed class DeviceLifeTests
             Assert.Equal(2, summary.GetProperty("outages").GetInt32());
             Assert.All(summary.GetProperty("outage_seconds").EnumerateArray(), o => Assert.InRange(o.GetDouble(), 0.9, 5));
             Assert.Contains("usock: network: 2 outage(s), 0 reconnect(s)", r.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(timeline);
+        }
+    }
+
+    [Fact]
+    public void The_cfun_switch_from_an_osTimer_brings_a_stuck_data_call_back_after_the_attach_time()
+    {
+        string timeline = Path.GetTempFileName();
+        try
+        {
+            CliProcess.Result r = PythonScripts.Run("--attach-ms", "300", "--network", Scenario("cfun_switch.txt"), "--timeline", timeline, Scenario("cfun_switch.py"));
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal("lost 0 1\ncfun switch\nback 1 1 1\n", r.StdOut);
+            List<JsonElement> lines = CliTest.JsonLines(File.ReadAllText(timeline));
+            Assert.Equal(
+                ["scenario start", "scenario data_call_lost", "modem data_call_down", "modem cfun 0", "modem cfun 1", "modem attached", "modem data_call_up", "run summary"],
+                lines.Select(l => $"{l.GetProperty("source").GetString()} {l.GetProperty("event").GetString()}" + (l.TryGetProperty("value", out JsonElement v) ? $" {v.GetInt32()}" : "")));
+            double cfun1 = lines[4].GetProperty("time").GetDouble();
+            Assert.True(lines[6].GetProperty("time").GetDouble() - cfun1 >= 0.295, "attached before the attach time");
         }
         finally
         {

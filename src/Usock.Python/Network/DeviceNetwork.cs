@@ -22,6 +22,7 @@ internal sealed partial class DeviceNetwork
     private int _fun = 1;
     private bool _coverage = true;
     private bool _dataCall = true;
+    private bool _outage;
     private bool _attaching;
     private TimeSpan _attachDue = TimeSpan.MaxValue;
     private int _csq = 28;
@@ -172,6 +173,7 @@ internal sealed partial class DeviceNetwork
         {
             Timeline.Write(Now, source, "cfun", value: fun);
             _fun = fun;
+            _dataCall |= fun != 1; // a radio restart makes a new data call: a stuck one ends (an outage does not)
             _attaching = fun == 1;
             _attachDue = fun == 1 ? Now + TimeSpan.FromMilliseconds(attachMs) : TimeSpan.MaxValue;
             Recompute();
@@ -325,6 +327,9 @@ internal sealed partial class DeviceNetwork
             case RadioKind.DataCall:
                 _dataCall = e.Value == 1;
                 break;
+            case RadioKind.Outage:
+                _outage = e.Value == 0;
+                break;
             case RadioKind.Coverage:
                 _coverage = e.Value == 1;
                 break;
@@ -336,10 +341,10 @@ internal sealed partial class DeviceNetwork
         Recompute();
     }
 
-    // Under _gate: the data call is up when the radio is on, attached, in coverage and the scenario has it up.
+    // Under _gate: the data call is up when the radio is on and attached, in coverage, not stuck, and no outage.
     private void Recompute()
     {
-        bool up = _fun == 1 && !_attaching && _coverage && _dataCall;
+        bool up = _fun == 1 && !_attaching && _coverage && _dataCall && !_outage;
         if (up != _attached)
         {
             _attached = up;

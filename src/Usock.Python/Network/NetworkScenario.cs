@@ -6,8 +6,12 @@ namespace Usock.Python.Network;
 /// <summary>What a radio event does to the modem: see <see cref="RadioEvent"/>.</summary>
 internal enum RadioKind
 {
-    /// <summary>The data call drops (<c>Value</c> 0) or comes back (1).</summary>
+    /// <summary>The data call drops (<c>Value</c> 0) or comes back (1); a drop not restored lasts until the program
+    /// restarts the radio (modem function 0, then 1), as a stuck data call does.</summary>
     DataCall,
+
+    /// <summary>An outage of the carrier's data service starts (0) or ends (1): a radio restart does not end it.</summary>
+    Outage,
 
     /// <summary>Registration is lost, out of coverage (0), or regained (1); the data call follows.</summary>
     Coverage,
@@ -30,6 +34,7 @@ internal sealed record RadioEvent(TimeSpan At, RadioKind Kind, int Value, int Li
     public string Name => Kind switch
     {
         RadioKind.DataCall => Value == 0 ? "data_call_lost" : "data_call_restored",
+        RadioKind.Outage => Value == 0 ? "outage_start" : "outage_end",
         RadioKind.Coverage => Value == 0 ? "coverage_lost" : "coverage_restored",
         RadioKind.Signal => "signal",
         _ => "cfun",
@@ -43,13 +48,13 @@ internal sealed record RadioEvent(TimeSpan At, RadioKind Kind, int Value, int Li
 /// seed 7
 /// latency 80ms~20ms              # a standing condition, from the start
 /// nat_idle 5m answer=reset       # answer=silence (default) or reset: what the program's next send meets
-/// outage 10s+30s                 # the data call is lost at 10 s and restored 30 s later
+/// outage 10s+30s                 # the carrier's data service is gone from 10 s for 30 s (the data call with it)
 /// at 1m no_coverage 20s          # registration lost at 1 m for 20 s (the data call with it)
 /// at 2m dns_failure length=10s   # any fault line, starting at 2 m
 /// at 3m stall 5s                 # nothing passes either way for 5 s
 /// at 4m signal 8                 # CSQ 8 (weak)
 /// at 5m cfun 0                   # the modem function, as net.setModemFun(0); cfun 1 re-attaches
-/// at 6m data_call lost           # and data_call restored, coverage lost / restored
+/// at 6m data_call lost           # until 'data_call restored' or the program restarts the radio; coverage lost / restored
 /// </code>
 /// A chaos scenario file (JSON, <see cref="Scenario"/>) is read too: its faults become conditions, its outages
 /// data-call losses.
@@ -93,8 +98,8 @@ internal sealed class NetworkScenario
             if (f.Kind == FaultKind.Outage)
             {
                 TimeSpan start = f.Start ?? TimeSpan.Zero;
-                events.Add(new RadioEvent(start, RadioKind.DataCall, 0, 0));
-                events.Add(new RadioEvent(start + f.Length!.Value, RadioKind.DataCall, 1, 0));
+                events.Add(new RadioEvent(start, RadioKind.Outage, 0, 0));
+                events.Add(new RadioEvent(start + f.Length!.Value, RadioKind.Outage, 1, 0));
             }
             else
             {
@@ -158,7 +163,7 @@ internal sealed class NetworkScenario
         {
             case "outage" or "no_coverage":
                 (TimeSpan from, TimeSpan length) = Window(w, at, kind);
-                RadioKind k = kind == "outage" ? RadioKind.DataCall : RadioKind.Coverage;
+                RadioKind k = kind == "outage" ? RadioKind.Outage : RadioKind.Coverage;
                 events.Add(new RadioEvent(from, k, 0, n));
                 events.Add(new RadioEvent(from + length, k, 1, n));
                 return;

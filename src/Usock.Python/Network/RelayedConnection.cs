@@ -88,6 +88,12 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
                 }
 
                 int n = src.Receive(buf);
+                if (n == 0 && up && net.Epoch != epoch)
+                {
+                    GoneWith("vanished", "the data call dropped"); // the program's FIN went nowhere either
+                    break;
+                }
+
                 if (n == 0)
                 {
                     if (up && Volatile.Read(ref _state) == Open)
@@ -244,8 +250,8 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
         }
     }
 
-    // A gone connection: the peer's data is read and dropped until the peer closes; the program's is no longer read
-    // (its sends stall) until it closes its socket.
+    // A gone connection: the peer's data is read and dropped until the peer closes (it is never told); the program's
+    // is no longer read (its sends stall) until it closes its socket.
     private void Linger(bool up)
     {
         byte[] buf = new byte[4096];
@@ -267,8 +273,7 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
             }
 
             Finish();
-            program.Dispose();
-            peer.Dispose();
+            program.Dispose(); // the peer's side stays open: the peer finds out by itself, as from a real network
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
