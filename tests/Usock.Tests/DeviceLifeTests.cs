@@ -96,6 +96,18 @@ public sealed class DeviceLifeTests
         }
     }
 
+    [Theory]
+    [InlineData("cellular-day.txt")]
+    [InlineData("cellular-day-ci.txt")]
+    [InlineData("stuck-modem.txt")]
+    [InlineData("carrier-reset.txt")]
+    public void The_example_scenarios_are_valid(string name)
+    {
+        CliProcess.Result r = PythonScripts.Run("--network", Path.Combine(PythonScripts.RepoRoot, "examples", "network", name), "-c", "import net; print(net.getState()[1][0])");
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("1\n", r.StdOut);
+    }
+
     [Fact]
     public void Seed_and_timeline_need_a_network()
     {
