@@ -72,7 +72,7 @@ public static class ScriptHost
         Network.DeviceNetwork? network;
         try
         {
-            network = options.Network is null ? null : Network.DeviceNetwork.Start(options.Network, options.Seed, options.Timeline, options.Device);
+            network = options.Network is null ? null : Network.DeviceNetwork.Start(options.Network, options.Seed, options.Timeline, options.Picture, options.Device);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {

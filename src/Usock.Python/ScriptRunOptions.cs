@@ -38,6 +38,9 @@ public sealed class ScriptRunOptions
     /// <summary>Where the timeline goes (<c>--timeline FILE</c>, <c>-</c> for stderr), with <see cref="Network"/>.</summary>
     public string? Timeline { get; init; }
 
+    /// <summary>Where the picture of the run goes (<c>--picture FILE</c>: one HTML page), with <see cref="Network"/>.</summary>
+    public string? Picture { get; init; }
+
     /// <summary>The folder that is the device's <c>/bak</c> (<c>--bak</c>); <c>null</c>: <c>bak</c> beside the
     /// program's folder (the device's <c>/usr</c>), made when something is first written there.</summary>
     public string? Bak { get; init; }

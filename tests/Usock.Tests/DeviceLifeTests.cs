@@ -113,6 +113,6 @@ public sealed class DeviceLifeTests
     {
         CliProcess.Result r = CliProcess.Run("run", "--seed", "3", "-c", "pass");
         Assert.Equal(2, r.ExitCode);
-        Assert.StartsWith("usock: --seed and --timeline go with --network FILE", r.StdErr, StringComparison.Ordinal);
+        Assert.StartsWith("usock: --seed, --timeline and --picture go with --network FILE", r.StdErr, StringComparison.Ordinal);
     }
 }

@@ -4,13 +4,13 @@ using Usock.Python;
 namespace Usock.Cli.Commands;
 
 /// <summary>
-/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--network FILE [--seed N] [--timeline FILE]] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
+/// <c>usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--network FILE [--seed N] [--timeline FILE] [--picture FILE]] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]</c>:
 /// runs a QuecPython program on the PC, its <c>usocket</c> backed by Usock. Everything after the script (or after
 /// <c>-c CODE</c>) belongs to the script, so this command reads its own arguments instead of System.CommandLine.
 /// </summary>
 internal static class RunCommand
 {
-    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--network FILE [--seed N] [--timeline FILE]] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]";
+    private const string Usage = "usage: usock run [--resolve NAME:PORT=ADDR:PORT]... [--map-port PORT=HOSTPORT]... [--bak DIR] [--python PATH] [--serve-example] [--imei IMEI] [--uart N=SPEC]... [--attach-ms MS] [--network FILE [--seed N] [--timeline FILE] [--picture FILE]] [--cpython-semantics] (SCRIPT | DIR | -c CODE) [ARG...]";
 
     /// <summary>The command as help lists it; <see cref="Run"/> does the parsing.</summary>
     public static Command Create()
@@ -29,6 +29,7 @@ internal static class RunCommand
             new Option<string>("--network") { Description = "FILE: a scenario of the device's network (outages, NAT idle drops, DNS failures, signal, latency...): the program's sockets and the modem modules follow it (docs/scripts.md, Device life)" },
             new Option<long>("--seed") { Description = "The --network scenario's seed (over the file's): the same scenario and seed give the same run" },
             new Option<string>("--timeline") { Description = "FILE (- for stderr): the --network run's timeline, JSON lines, with a summary at the end" },
+            new Option<string>("--picture") { Description = "FILE: the --network run drawn as one self-contained HTML page (the modem's state, the faults, each connection, the summary)" },
             new Option<string>("-c") { Description = "Run CODE instead of a script" },
             new Argument<string[]>("script-and-args") { Description = "SCRIPT or DIR (runs DIR/main.py, else DIR/_main.py; the script's folder is the device's /usr) and the script's own arguments", Arity = ArgumentArity.ZeroOrMore },
         };
@@ -52,7 +53,7 @@ internal static class RunCommand
         var resolve = new List<string>();
         var device = new Dictionary<string, string>();
         var mapPort = new List<string>();
-        string? python = null, code = null, script = null, bak = null, network = null, timeline = null;
+        string? python = null, code = null, script = null, bak = null, network = null, timeline = null, picture = null;
         long? seed = null;
         bool serve = false, cpython = false;
         int i = 0;
@@ -80,7 +81,7 @@ internal static class RunCommand
             {
                 cpython = true;
             }
-            else if (a is "--resolve" or "--map-port" or "--bak" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms" or "--network" or "--seed" or "--timeline")
+            else if (a is "--resolve" or "--map-port" or "--bak" or "--python" or "-c" or "--imei" or "--uart" or "--attach-ms" or "--network" or "--seed" or "--timeline" or "--picture")
             {
                 if (i + 1 >= args.Length)
                 {
@@ -103,6 +104,10 @@ internal static class RunCommand
                 else if (a == "--timeline")
                 {
                     timeline = value;
+                }
+                else if (a == "--picture")
+                {
+                    picture = value;
                 }
                 else if (a == "--seed")
                 {
@@ -174,9 +179,9 @@ internal static class RunCommand
             }
         }
 
-        if (network is null && (seed is not null || timeline is not null))
+        if (network is null && (seed is not null || timeline is not null || picture is not null))
         {
-            return UsageError("--seed and --timeline go with --network FILE");
+            return UsageError("--seed, --timeline and --picture go with --network FILE");
         }
 
         using LocalHttpServer? server = serve ? LocalHttpServer.Start() : null;
@@ -188,7 +193,7 @@ internal static class RunCommand
 
         Console.Out.Flush();
         int rc = ScriptHost.Run(
-            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device, Network = network, Seed = seed, Timeline = timeline, CPythonSemantics = cpython },
+            new ScriptRunOptions { Script = script, Code = code, Arguments = args[i..], Python = python, Resolve = resolve, MapPort = mapPort, Bak = bak, Device = device, Network = network, Seed = seed, Timeline = timeline, Picture = picture, CPythonSemantics = cpython },
             Console.Error);
         ScriptHost.ExitNow(rc); // the interpreter is not finalized: that would take most of a second
         return rc;

@@ -127,19 +127,31 @@ internal sealed partial class DeviceNetwork
             c.Finish();
         }
 
-        return Timeline.Summarize(Now);
+        TimeSpan end = Now;
+        string summary = Timeline.Summarize(end);
+        if (PicturePath is not null)
+        {
+            File.WriteAllText(PicturePath, NetworkPicture.Render(Timeline.Entries, end, summary));
+        }
+
+        return summary;
     }
 
-    /// <summary>Starts the network of this run from <c>--network</c>, <c>--seed</c> and <c>--timeline</c>.</summary>
+    /// <summary>Where <see cref="Finish"/> draws the run (<c>--picture FILE</c>), or null.</summary>
+    public string? PicturePath { get; private set; }
+
+    /// <summary>Starts the network of this run from <c>--network</c>, <c>--seed</c>, <c>--timeline</c> and <c>--picture</c>.</summary>
     /// <exception cref="ArgumentException">The scenario file is not valid (the message names the line).</exception>
     /// <exception cref="IOException">A file cannot be read or written.</exception>
-    public static DeviceNetwork Start(string scenarioPath, long? seed, string? timelinePath, IReadOnlyDictionary<string, string> device)
+    public static DeviceNetwork Start(string scenarioPath, long? seed, string? timelinePath, string? picturePath, IReadOnlyDictionary<string, string> device)
     {
         NetworkScenario scenario = NetworkScenario.Load(scenarioPath);
         int attachMs = device.TryGetValue("attach_ms", out string? ms) || (ms = Environment.GetEnvironmentVariable("USOCK_ATTACH_MS")) is not null
             ? int.Parse(ms, NumberStyles.None, CultureInfo.InvariantCulture) : 1000;
         TextWriter? timeline = timelinePath is null ? null : timelinePath == "-" ? Console.Error : new StreamWriter(timelinePath);
-        return Start(scenario, seed ?? scenario.Seed ?? 0, timeline, attachMs);
+        DeviceNetwork net = Start(scenario, seed ?? scenario.Seed ?? 0, timeline, attachMs);
+        net.PicturePath = picturePath;
+        return net;
     }
 
     private static Socket? ConnectUpstream(IPAddress ip, int port, TimeSpan limit)
