@@ -80,6 +80,19 @@ public sealed class DeviceLifeSocketTests
     }
 
     [Fact]
+    public void Latency_and_bandwidth_shape_the_programs_round_trips_and_transfers_and_a_nonblocking_connect_is_relayed()
+    {
+        using var server = new LineEchoServer();
+        CliProcess.Result r = PythonScripts.Run("--network", Script("tcp_shape.txt"), Script("tcp_shape.py"), CliTest.Arg(server.Port));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(r.StdOut, @"^rtt (\d+) transfer (\d+)\nnonblocking 115\necho b'after\\n'\n$");
+        Assert.True(m.Success, r.StdOut);
+        Assert.InRange(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 195, 3000); // 100 ms each way
+        Assert.InRange(int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), 3900, 30000); // 32 KB at 16 KB/s, there and back
+        Assert.Equal(2, server.Connections);
+    }
+
+    [Fact]
     public void The_same_scenario_and_seed_give_the_same_timeline_of_events()
     {
         string[] Run()

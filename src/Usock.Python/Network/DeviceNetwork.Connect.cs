@@ -48,7 +48,8 @@ internal sealed partial class DeviceNetwork
         IPAddress ip = IPAddress.TryParse(mapped.Host, out IPAddress? literal) ? literal : IPAddress.Parse(USocket.GetAddrInfo(mapped.Host, mapped.Port)[0].SockAddr.Host);
         string peer = new IPEndPoint(ip, mapped.Port).ToString();
         long epoch = Epoch;
-        Socket? upstream = ConnectUpstream(ip, mapped.Port, limit - (Now - started));
+        // A non-blocking socket (timeout 0) still gets a real attempt at the peer: the program polls for the result.
+        Socket? upstream = ConnectUpstream(ip, mapped.Port, limit > TimeSpan.Zero ? limit - (Now - started) : ConnectLimit);
         if (upstream is null)
         {
             // Not reached: let the program's socket meet the peer itself, so it gets the peer's own error.
@@ -69,6 +70,7 @@ internal sealed partial class DeviceNetwork
         bool v6 = socket.Family == USocket.AF_INET6;
         using var listener = new Socket(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         Socket? program = null;
+        UsocketException? inProgress = null;
         try
         {
             // A small receive buffer, inherited by the accepted socket: a stalled program's sends stall soon, as on a device.
@@ -76,7 +78,16 @@ internal sealed partial class DeviceNetwork
             listener.Bind(new IPEndPoint(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
             listener.Listen(1);
             int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            blocking(() => socket.Connect((v6 ? "::1" : "127.0.0.1", port)));
+            try
+            {
+                blocking(() => socket.Connect((v6 ? "::1" : "127.0.0.1", port)));
+            }
+            catch (UsocketException e) when (e.Errno == Errno.EINPROGRESS && listener.Poll(5_000_000, SelectMode.SelectRead))
+            {
+                // A non-blocking connect: the loopback handshake is done at once; the program sees EINPROGRESS as usual.
+                inProgress = e;
+            }
+
             program = listener.Accept();
         }
         catch
@@ -96,6 +107,10 @@ internal sealed partial class DeviceNetwork
         }
 
         conn.Start();
+        if (inProgress is not null)
+        {
+            throw inProgress;
+        }
     }
 
     /// <summary>Puts an error the program got from a data-path call on the timeline; returns it.</summary>

@@ -114,6 +114,11 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
                 TimeSpan delay = Delay(up, chunk++);
                 if (net.Active(FaultKind.Bandwidth, up) is { } bw)
                 {
+                    if (Stopwatch.GetElapsedTime(paceStart) > TimeSpan.FromSeconds((double)paced / bw.BytesPerSecond))
+                    {
+                        (paceStart, paced) = (Stopwatch.GetTimestamp(), 0); // the link was idle: no credit saved up
+                    }
+
                     paced += n;
                     delay = TimeSpan.FromTicks(Math.Max(delay.Ticks, TimeSpan.FromSeconds((double)paced / bw.BytesPerSecond).Ticks - Stopwatch.GetElapsedTime(paceStart).Ticks));
                 }
