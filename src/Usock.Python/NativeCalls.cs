@@ -155,6 +155,11 @@ public static unsafe class NativeCalls
     {
         (nint host, long hostLength, long port) = t_to;
         string name = Encoding.UTF8.GetString((byte*)host, checked((int)hostLength));
+        if (Network.DeviceNetwork.Current is { } net && net.DropsDatagram(name, n))
+        {
+            return n; // the device's stack sends it; the network loses it
+        }
+
         return s.SendTo(new ReadOnlySpan<byte>(p, n), ResolveTable.Map(name, checked((int)port)));
     }
 

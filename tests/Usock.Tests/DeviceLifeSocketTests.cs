@@ -93,6 +93,26 @@ public sealed class DeviceLifeSocketTests
     }
 
     [Fact]
+    public void Datagrams_sent_during_an_outage_are_lost_and_counted()
+    {
+        using var receiver = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        receiver.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        string port = CliTest.Arg(((System.Net.IPEndPoint)receiver.LocalEndPoint!).Port);
+        CliProcess.Result r = PythonScripts.Run("--network", Script("tcp_outage.txt"), Script("udp_outage.py"), port);
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("before 6\nduring 6\nafter 5\n", r.StdOut);
+        var got = new List<string>();
+        byte[] buf = new byte[100];
+        while (receiver.Available > 0) // loopback datagrams are queued before sendto returns
+        {
+            got.Add(System.Text.Encoding.ASCII.GetString(buf, 0, receiver.Receive(buf)));
+        }
+
+        Assert.Equal(["before", "after"], got);
+        Assert.Contains(", 6 B sent that peers never received", r.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_same_scenario_and_seed_give_the_same_timeline_of_events()
     {
         string[] Run()
