@@ -113,6 +113,18 @@ public sealed class DeviceLifeSocketTests
     }
 
     [Fact]
+    public void A_stall_holds_a_round_trip_until_it_ends()
+    {
+        using var server = new LineEchoServer();
+        CliProcess.Result r = PythonScripts.Run("--network", Script("tcp_stall.txt"), Script("tcp_stall.py"), CliTest.Arg(server.Port));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(r.StdOut, @"^rtt (\d+)\n$");
+        Assert.True(m.Success, r.StdOut);
+        Assert.InRange(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 1000, 9000); // sent at ~2 s, the stall ends at 4 s
+        Assert.Equal(["1: ping"], server.Lines);
+    }
+
+    [Fact]
     public void The_same_scenario_and_seed_give_the_same_timeline_of_events()
     {
         string[] Run()

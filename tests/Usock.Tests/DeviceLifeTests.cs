@@ -96,6 +96,26 @@ public sealed class DeviceLifeTests
         }
     }
 
+    [Fact]
+    public void A_chaos_JSON_scenario_is_read_too_its_outages_drop_the_data_call()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "{\"seed\": 4, \"faults\": [\"latency 50ms\", {\"fault\": \"outage\", \"value\": \"1s+500ms\"}]}");
+            const string Code = "import dataCall, queue\nq = queue.Queue()\ndataCall.setCallback(lambda a: q.put(a))\nprint(q.get(), q.get())";
+            CliProcess.Result r = PythonScripts.Run("--network", file, "--timeline", "-", "-c", Code);
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal("(1, 0, 0) (1, 1, 0)\n", r.StdOut);
+            Assert.Contains("\"event\":\"start\",\"detail\":\"seed 4\"", r.StdErr, StringComparison.Ordinal);
+            Assert.Contains("\"event\":\"condition\",\"detail\":\"latency 50ms\"", r.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Theory]
     [InlineData("cellular-day.txt")]
     [InlineData("cellular-day-ci.txt")]
