@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using Usock.Core;
-using Usock.Platform;
 using static Usock.USelect;
 
 namespace Usock;

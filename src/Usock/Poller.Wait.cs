@@ -1,7 +1,4 @@
 using System.Collections;
-using System.Net.Sockets;
-using Usock.Core;
-using Usock.Platform;
 using static Usock.USelect;
 
 namespace Usock;

@@ -1,9 +1,5 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Usock.Core;
-using Usock.Platform;
 
 namespace Usock;
 

@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Usock.Core;
-using Usock.Platform;
-
 namespace Usock;
 
 public sealed partial class USocket

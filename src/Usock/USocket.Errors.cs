@@ -1,6 +1,3 @@
-using Usock.Core;
-using Usock.Platform;
-
 namespace Usock;
 
 public sealed partial class USocket

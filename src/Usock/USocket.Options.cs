@@ -1,7 +1,4 @@
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Usock.Core;
-using Usock.Platform;
 
 namespace Usock;
 

@@ -1,7 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
-using System.Net.Sockets;
-using Usock.Platform;
 
 namespace Usock;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Usock.Platform;
 
 namespace Usock;
 

@@ -1,8 +1,4 @@
 using System.Buffers;
-using System.Net;
-using System.Net.Sockets;
-using Usock.Core;
-using Usock.Platform;
 
 namespace Usock;
 

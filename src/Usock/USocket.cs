@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Usock.Core;
-using Usock.Platform;
 
 namespace Usock;
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.Sockets;
-using Usock.Platform;
 
 namespace Usock.Core;
 

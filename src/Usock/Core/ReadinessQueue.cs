@@ -1,6 +1,4 @@
-using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
-using Usock.Platform;
 
 namespace Usock.Core;
 

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using Usock.Platform;
-
 namespace Usock.Core;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using Usock.Platform;
 
 namespace Usock.Core;
 

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Usock.Platform;
-
 namespace Usock.Core;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Usock.Platform;
 
 /// <summary>Native socket addresses (the bytes the kernel reads and writes) to and from .NET's endpoints.</summary>

@@ -1,5 +1,3 @@
-using Usock.Core;
-
 namespace Usock;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Usock.Core;
-using Usock.Platform;
-
 namespace Usock;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Usock.Platform;
-
 namespace Usock;
 
 /// <summary>

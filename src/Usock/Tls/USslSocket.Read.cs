@@ -1,5 +1,4 @@
 using System.Security.Authentication;
-using Usock.Platform;
 
 namespace Usock;
 

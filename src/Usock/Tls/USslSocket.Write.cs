@@ -1,6 +1,5 @@
 using System.Security.Authentication;
 using System.Text;
-using Usock.Platform;
 
 namespace Usock;
 

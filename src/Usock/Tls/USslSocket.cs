@@ -1,8 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
-using Usock.Core;
-using Usock.Platform;
 
 namespace Usock;
 
