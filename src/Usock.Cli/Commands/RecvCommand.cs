@@ -11,8 +11,6 @@ namespace Usock.Cli.Commands;
 /// </summary>
 internal static class RecvCommand
 {
-    private const int ChunkSize = 64 * 1024;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -38,35 +36,25 @@ internal static class RecvCommand
     {
         var clock = Stopwatch.StartNew();
         bool toStdout = file == "-";
-        Stream sink;
-        try
-        {
-            sink = toStdout ? Console.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, ChunkSize);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            report.Failed("open", e.Message);
-            return ExitCodes.FileError;
-        }
-
-        string op = "getaddrinfo";
-        using (sink)
-        {
-            try
+        return FileTransfer.Run(
+            report,
+            () => toStdout ? Console.OpenStandardOutput() : new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, FileTransfer.ChunkSize),
+            "write",
+            (sink, t) =>
             {
                 (int af, string host) = Endpoints.ForBind(bind, family);
-                op = "socket";
+                t.Op = "socket";
                 using var listener = new USocket(af, USocket.SOCK_STREAM, USocket.IPPROTO_TCP_SER);
                 using IDisposable ctrlC = Interrupt.OnInterrupt(listener.Close);
-                op = "setsockopt";
+                t.Op = "setsockopt";
                 listener.SetSockOpt(USocket.SOL_SOCKET, USocket.SO_REUSEADDR, 1);
-                op = "bind";
+                t.Op = "bind";
                 listener.Bind((host, port));
-                op = "listen";
+                t.Op = "listen";
                 listener.Listen(1);
                 listener.SetTimeout(Duration.ToSocketTimeout(timeout));
                 report.Listening(listener.GetSockName(), "tcp");
-                op = "accept";
+                t.Op = "accept";
                 (USocket conn, string ip, int clientPort) = listener.Accept();
                 listener.Close();
                 using (conn)
@@ -76,9 +64,10 @@ internal static class RecvCommand
                     report.Accepted(peer);
                     clock.Restart(); // the transfer's time and rate, not the wait for a sender
                     conn.SetTimeout(Duration.ToSocketTimeout(timeout));
-                    op = "recv";
+                    t.Op = "recv";
                     using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    long received = TransferProgress.Run(report, $"recv {file}", null, advance => Pump(conn, sink, sha, report, peer, advance));
+                    long received = TransferProgress.Run(report, $"recv {file}", null, advance => FileTransfer.Copy(
+                        buffer => Receive.Chunk(conn, buffer), sink.Write, sha, report, outgoing: false, peer, advance));
                     sink.Flush();
                     string digest = Convert.ToHexStringLower(sha.GetHashAndReset());
                     report.Closed(peer, "peer", 0, received);
@@ -94,34 +83,6 @@ internal static class RecvCommand
                     report.Summary(0, received, clock.Elapsed, digest, rate: true);
                     return ExitCodes.Ok;
                 }
-            }
-            catch (UsocketException e)
-            {
-                return report.SocketFailure(op, e);
-            }
-            catch (IOException e)
-            {
-                report.Failed("write", e.Message);
-                return ExitCodes.FileError;
-            }
-        }
-    }
-
-    private static long Pump(USocket conn, Stream sink, IncrementalHash sha, Reporter report, (string Host, int Port) peer, Action<long> advance)
-    {
-        byte[] buffer = new byte[ChunkSize];
-        long received = 0;
-        int n;
-        while ((n = Receive.Chunk(conn, buffer)) >= 0)
-        {
-            ReadOnlySpan<byte> chunk = buffer.AsSpan(0, n);
-            report.Traffic(false, peer, chunk, received);
-            sink.Write(chunk);
-            sha.AppendData(chunk);
-            received += n;
-            advance(n);
-        }
-
-        return received;
+            });
     }
 }

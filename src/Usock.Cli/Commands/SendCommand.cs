@@ -11,8 +11,6 @@ namespace Usock.Cli.Commands;
 /// </summary>
 internal static class SendCommand
 {
-    private const int ChunkSize = 64 * 1024;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -37,77 +35,46 @@ internal static class SendCommand
     private static int Run(Reporter report, string file, string host, int port, int? family, TimeSpan timeout, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
-        Stream input;
-        long? size;
-        try
-        {
-            input = file == "-" ? Console.OpenStandardInput() : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, ChunkSize);
-            size = input.CanSeek ? input.Length : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            report.Failed("open", e.Message);
-            return ExitCodes.FileError;
-        }
-
-        string op = "getaddrinfo";
-        using (input)
-        {
-            try
+        return FileTransfer.Run(
+            report,
+            () => file == "-" ? Console.OpenStandardInput() : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileTransfer.ChunkSize),
+            "read",
+            (input, t) =>
             {
+                long? size = input.CanSeek ? input.Length : null;
                 (int af, (string Host, int Port) address) = Endpoints.ForConnect(host, port, family);
-                op = "socket";
+                t.Op = "socket";
                 using var sock = new USocket(af, USocket.SOCK_STREAM);
                 using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
                 sock.SetTimeout(Duration.ToSocketTimeout(timeout));
-                op = "connect";
+                t.Op = "connect";
                 sock.Connect(address);
                 (string Host, int Port) peer = sock.GetPeerName();
                 report.Connected(peer, sock.GetSockName(), "tcp");
 
-                op = "sendall";
+                t.Op = "sendall";
                 using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                long sent = TransferProgress.Run(report, $"send {file}", size, advance => Pump(input, sock, sha, report, peer, advance));
+                long sent = TransferProgress.Run(report, $"send {file}", size, advance => FileTransfer.Copy(
+                    buffer => ReadChunk(input, buffer), sock.SendAll, sha, report, outgoing: true, peer, advance));
                 string digest = Convert.ToHexStringLower(sha.GetHashAndReset());
 
-                op = "shutdown";
+                t.Op = "shutdown";
                 sock.Shutdown(USocket.SHUT_WR);
-                op = "recv";
+                t.Op = "recv";
                 long received = Drain(sock, report, peer, timeout);
                 report.Closed(peer, "peer", sent, received);
 
                 output.WriteLine($"{digest}  {file}");
                 report.Summary(sent, received, clock.Elapsed, digest, rate: true);
                 return ExitCodes.Ok;
-            }
-            catch (UsocketException e)
-            {
-                return report.SocketFailure(op, e);
-            }
-            catch (IOException e)
-            {
-                report.Failed("read", e.Message);
-                return ExitCodes.FileError;
-            }
-        }
+            });
     }
 
-    private static long Pump(Stream input, USocket sock, IncrementalHash sha, Reporter report, (string Host, int Port) peer, Action<long> advance)
+    // A whole chunk from the file, fewer bytes only at its end; -1 once it has ended.
+    private static int ReadChunk(Stream input, byte[] buffer)
     {
-        byte[] buffer = new byte[ChunkSize];
-        long sent = 0;
-        int n;
-        while ((n = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)) > 0)
-        {
-            ReadOnlySpan<byte> chunk = buffer.AsSpan(0, n);
-            report.Traffic(true, peer, chunk, sent);
-            sock.SendAll(chunk);
-            sha.AppendData(chunk);
-            sent += n;
-            advance(n);
-        }
-
-        return sent;
+        int n = input.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return n > 0 ? n : -1;
     }
 
     // Everything is sent and our FIN is out: the receiver closing tells that it has it all.

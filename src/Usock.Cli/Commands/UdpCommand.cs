@@ -84,27 +84,13 @@ internal static class UdpCommand
         return command;
     }
 
-    private static int Listen(Reporter report, int port, string? bind, int? family, int count)
-    {
-        var clock = Stopwatch.StartNew();
-        string op = "getaddrinfo";
-        long received = 0;
-        try
+    private static int Listen(Reporter report, int port, string? bind, int? family, int count) =>
+        Serve(report, port, bind, family, (sock, t) =>
         {
-            (int af, string host) = Endpoints.ForBind(bind, family);
-            op = "socket";
-            using var sock = new USocket(af, USocket.SOCK_DGRAM);
-            using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
-            op = "bind";
-            sock.Bind((host, port));
-            report.Listening(sock.GetSockName(), "udp");
             Stream output = Console.OpenStandardOutput();
             for (int n = 0; count == 0 || n < count; n++)
             {
-                op = "recvfrom";
-                (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
-                report.Traffic(false, from, data, received);
-                received += data.Length;
+                (byte[] data, (string Host, int Port) from) = t.RecvFrom(sock);
                 report.Verbose(string.Create(CultureInfo.InvariantCulture, $"received {Reporter.Bytes(data.Length)} from {PyRepr.Address(from)}"));
                 try
                 {
@@ -116,32 +102,16 @@ internal static class UdpCommand
                     break; // stdout closed: nobody reads any more
                 }
             }
-        }
-        catch (UsocketException) when (Interrupt.Requested)
-        {
-            report.Summary(0, received, clock.Elapsed);
-            return ExitCodes.Interrupted;
-        }
-        catch (UsocketException e)
-        {
-            report.Failed(op, e);
-            return ExitCodes.SocketError;
-        }
-
-        report.Summary(0, received, clock.Elapsed);
-        return ExitCodes.Ok;
-    }
+        });
 
     private static int Send(Reporter report, string host, int port, int? family, string? message, bool reply, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
-        string op = "getaddrinfo";
-        long sent = 0;
-        long received = 0;
+        var t = new Tally(report);
         try
         {
             (int af, (string Host, int Port) address) = Endpoints.ForSendTo(host, port, family);
-            op = "socket";
+            t.Op = "socket";
             using var sock = new USocket(af, USocket.SOCK_DGRAM);
             using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
             sock.SetTimeout(Duration.ToSocketTimeout(timeout));
@@ -149,16 +119,10 @@ internal static class UdpCommand
             IEnumerable<byte[]> datagrams = message is not null ? [Encoding.UTF8.GetBytes(message)] : Lines(Console.OpenStandardInput());
             foreach (byte[] datagram in datagrams)
             {
-                op = "sendto";
-                int n = sock.SendTo(datagram, address);
-                report.Traffic(true, address, datagram.AsSpan(0, n), sent);
-                sent += n;
+                t.SendTo(sock, datagram, address);
                 if (reply)
                 {
-                    op = "recvfrom";
-                    (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
-                    report.Traffic(false, from, data, received);
-                    received += data.Length;
+                    (byte[] data, _) = t.RecvFrom(sock);
                     output.Write(data);
                     output.Flush();
                 }
@@ -166,54 +130,84 @@ internal static class UdpCommand
         }
         catch (UsocketException e)
         {
-            return report.SocketFailure(op, e);
+            return report.SocketFailure(t.Op, e);
         }
 
-        report.Summary(sent, received, clock.Elapsed);
+        report.Summary(t.Sent, t.Received, clock.Elapsed);
         return ExitCodes.Ok;
     }
 
-    private static int Echo(Reporter report, int port, string? bind, int? family, int count)
+    private static int Echo(Reporter report, int port, string? bind, int? family, int count) =>
+        Serve(report, port, bind, family, (sock, t) =>
+        {
+            for (int echoed = 0; count == 0 || echoed < count; echoed++)
+            {
+                (byte[] data, (string Host, int Port) from) = t.RecvFrom(sock);
+                int n = t.SendTo(sock, data, from);
+                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {Reporter.Bytes(n)} to {PyRepr.Address(from)}"), Paint.Dim);
+            }
+        });
+
+    /// <summary>
+    /// The UDP server of <c>listen</c> and <c>echo</c>: binds, says where, and runs <paramref name="loop"/> until it
+    /// ends, Ctrl-C ends it (exit 130, after the summary), or a socket call fails.
+    /// </summary>
+    private static int Serve(Reporter report, int port, string? bind, int? family, Action<USocket, Tally> loop)
     {
         var clock = Stopwatch.StartNew();
-        string op = "getaddrinfo";
-        long sent = 0;
-        long received = 0;
+        var t = new Tally(report);
         try
         {
             (int af, string host) = Endpoints.ForBind(bind, family);
-            op = "socket";
+            t.Op = "socket";
             using var sock = new USocket(af, USocket.SOCK_DGRAM);
             using IDisposable ctrlC = Interrupt.OnInterrupt(sock.Close);
-            op = "bind";
+            t.Op = "bind";
             sock.Bind((host, port));
             report.Listening(sock.GetSockName(), "udp");
-            for (int echoed = 0; count == 0 || echoed < count; echoed++)
-            {
-                op = "recvfrom";
-                (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
-                report.Traffic(false, from, data, received);
-                received += data.Length;
-                op = "sendto";
-                int n = sock.SendTo(data, from);
-                report.Traffic(true, from, data.AsSpan(0, n), sent);
-                sent += n;
-                report.Note(string.Create(CultureInfo.InvariantCulture, $"echoed {Reporter.Bytes(n)} to {PyRepr.Address(from)}"), Paint.Dim);
-            }
+            loop(sock, t);
         }
         catch (UsocketException) when (Interrupt.Requested)
         {
-            report.Summary(sent, received, clock.Elapsed);
+            report.Summary(t.Sent, t.Received, clock.Elapsed);
             return ExitCodes.Interrupted;
         }
         catch (UsocketException e)
         {
-            report.Failed(op, e);
+            report.Failed(t.Op, e);
             return ExitCodes.SocketError;
         }
 
-        report.Summary(sent, received, clock.Elapsed);
+        report.Summary(t.Sent, t.Received, clock.Elapsed);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The datagrams a command sends and receives, shown as traffic and counted, and the call it is at.</summary>
+    private sealed class Tally(Reporter report)
+    {
+        public string Op { get; set; } = "getaddrinfo";
+
+        public long Sent { get; private set; }
+
+        public long Received { get; private set; }
+
+        public (byte[] Data, (string Host, int Port) From) RecvFrom(USocket sock)
+        {
+            Op = "recvfrom";
+            (byte[] data, (string Host, int Port) from) = sock.RecvFrom(MaxDatagram);
+            report.Traffic(false, from, data, Received);
+            Received += data.Length;
+            return (data, from);
+        }
+
+        public int SendTo(USocket sock, byte[] data, (string Host, int Port) to)
+        {
+            Op = "sendto";
+            int n = sock.SendTo(data, to);
+            report.Traffic(true, to, data.AsSpan(0, n), Sent);
+            Sent += n;
+            return n;
+        }
     }
 
     /// <summary>The lines of <paramref name="input"/>, each with its <c>\n</c> (the last one may lack it).</summary>
