@@ -93,6 +93,24 @@ def _int(v, what):
         raise TypeError('%s must be an int, not %s' % (what, type(v).__name__)) from None
 
 
+def _writable(buf, nbytes, view):
+    """readinto's buffer and count, for usocket and ussl: buf seen through view (a writable bytes-like object, or
+    TypeError), and how many bytes to read into it (nbytes, if given and not -1, is at most the buffer's size)."""
+    try:
+        mv = view(buf)
+    except TypeError:
+        raise TypeError('a writable bytes-like object is required') from None
+    if mv.readonly:
+        raise TypeError('a writable bytes-like object is required')
+    size = mv.nbytes
+    if nbytes is not None and nbytes != -1:
+        nbytes = _int(nbytes, 'nbytes')
+        if nbytes < 0:
+            raise ValueError('nbytes must not be negative')
+        size = min(size, nbytes)
+    return mv, size
+
+
 def _addr(address):
     """Addresses in: a tuple or list (host, port)."""
     if type(address) not in (tuple, list) or len(address) != 2:
@@ -327,18 +345,7 @@ class socket:
             self._give(b)
 
     def readinto(self, buf, nbytes=-1):
-        try:
-            mv = memoryview(buf)
-        except TypeError:
-            raise TypeError('a writable bytes-like object is required') from None
-        if mv.readonly:
-            raise TypeError('a writable bytes-like object is required')
-        size = mv.nbytes
-        if nbytes is not None and nbytes != -1:
-            nbytes = _int(nbytes, 'nbytes')
-            if nbytes < 0:
-                raise ValueError('nbytes must not be negative')
-            size = min(size, nbytes)
+        mv, size = _writable(buf, nbytes, memoryview)
         if size == 0:
             return 0
         arr = (_ct.c_char * mv.nbytes).from_buffer(mv)

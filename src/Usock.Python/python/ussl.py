@@ -9,7 +9,7 @@ from Usock import USslData as _Data
 from Usock.Python import Bridge as _B
 
 import usocket as _usocket
-from usocket import _data, _err, _int
+from usocket import _data, _err, _int, _writable
 
 CERT_NONE = 0
 CERT_OPTIONAL = 1
@@ -104,18 +104,7 @@ class SSLSocket:
         return _py(self._call(_B.TlsRead, self._ss, size))
 
     def readinto(self, buf, nbytes=-1):
-        try:
-            mv = memoryview(buf).cast('B')
-        except TypeError:
-            raise TypeError('a writable bytes-like object is required') from None
-        if mv.readonly:
-            raise TypeError('a writable bytes-like object is required')
-        size = mv.nbytes
-        if nbytes is not None and nbytes != -1:
-            nbytes = _int(nbytes, 'nbytes')
-            if nbytes < 0:
-                raise ValueError('nbytes must not be negative')
-            size = min(size, nbytes)
+        mv, size = _writable(buf, nbytes, lambda b: memoryview(b).cast('B'))
         if size == 0:
             return 0
         arr = _Array.CreateInstance(_Byte, size)
