@@ -65,23 +65,11 @@ public sealed partial class USslSocket
             int got = _rb.Take(want.Span);
             while (got < want.Length)
             {
-                int n;
-                try
+                (Exception? error, int n) = await TryDecryptIntoAsync(want[got..], cancellationToken).ConfigureAwait(false);
+                if (ReadIntoStep(error, n, want.Length, ref got, out int? result))
                 {
-                    n = await DecryptIntoAsync(want[got..], cancellationToken).ConfigureAwait(false);
+                    return result;
                 }
-                catch (Exception e) when (got > 0 && e is UsocketException or OperationCanceledException)
-                {
-                    _rb.DeferredError = (e as UsocketException)?.Errno ?? 0; // raised by the next read
-                    return got;
-                }
-
-                if (n <= 0)
-                {
-                    return n < 0 && got == 0 ? null : got;
-                }
-
-                got += n;
             }
 
             return got;

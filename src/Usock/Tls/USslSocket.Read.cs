@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Authentication;
 
 namespace Usock;
@@ -79,28 +80,12 @@ public sealed partial class USslSocket
         try
         {
             int got = _rb.Take(want);
-            while (got < want.Length)
+            int? result = got;
+            while (got < want.Length && !ReadIntoStep(TryDecryptInto(want[got..], out int n), n, want.Length, ref got, out result))
             {
-                int n;
-                try
-                {
-                    n = DecryptInto(want[got..]);
-                }
-                catch (UsocketException e) when (got > 0)
-                {
-                    _rb.DeferredError = e.Errno; // raised by the next read
-                    return got;
-                }
-
-                if (n <= 0)
-                {
-                    return n < 0 && got == 0 ? null : got;
-                }
-
-                got += n;
             }
 
-            return got;
+            return result;
         }
         finally
         {
@@ -309,6 +294,66 @@ public sealed partial class USslSocket
     // A composite run with the synchronous decryptor never awaits anything that is not complete.
     private static T Completed<T>(ValueTask<T> task) =>
         task.IsCompleted ? task.Result : throw new InvalidOperationException("a synchronous read did not complete synchronously");
+
+    /// <summary>
+    /// The rule of <c>readinto</c> after one decrypting read (<paramref name="n"/> bytes, 0 at end of stream, -1 when
+    /// non-blocking and none are there, or the <paramref name="error"/> it raised), written once for
+    /// <see cref="ReadInto(Span{byte}, int)"/> and <see cref="ReadIntoAsync"/> (a span cannot cross an await, so each
+    /// runs its own loop), as <c>USocket.ReadIntoStep</c> for a plain socket: true when the call ends, with its result.
+    /// Bytes count; end of stream or a full buffer ends it; an error after some bytes is kept for the next read and the
+    /// short count returned; before any byte, "none there" is <c>null</c> and an error is raised.
+    /// </summary>
+    private bool ReadIntoStep(Exception? error, int n, int want, ref int got, out int? result)
+    {
+        if (error is not null)
+        {
+            if (got == 0)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            _rb.DeferredError = (error as UsocketException)?.Errno ?? 0; // raised by the next read
+            result = got;
+            return true;
+        }
+
+        if (n <= 0)
+        {
+            result = n < 0 && got == 0 ? null : got;
+            return true;
+        }
+
+        got += n;
+        result = got;
+        return got == want;
+    }
+
+    // One decrypting read into caller memory for ReadInto: an error it raises is returned, for ReadIntoStep.
+    private UsocketException? TryDecryptInto(Span<byte> destination, out int n)
+    {
+        try
+        {
+            n = DecryptInto(destination);
+            return null;
+        }
+        catch (UsocketException e)
+        {
+            n = 0;
+            return e;
+        }
+    }
+
+    private async ValueTask<(Exception? Error, int N)> TryDecryptIntoAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (null, await DecryptIntoAsync(destination, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (e is UsocketException or OperationCanceledException)
+        {
+            return (e, 0);
+        }
+    }
 
     // A decrypting read into caller memory: straight in when it holds a whole record, else through the buffer.
     private int DecryptInto(Span<byte> destination) =>
