@@ -1,11 +1,3 @@
-using System.Diagnostics;
-using System.Net;
-using System.Reflection;
-using System.Runtime.ExceptionServices;
-using Microsoft.Extensions.Logging;
-using Usock.Tests.Support;
-using Xunit;
-
 namespace Usock.Tests;
 
 // What is checked after a case (the socket still works, or stays closed), and the cases' small helpers.

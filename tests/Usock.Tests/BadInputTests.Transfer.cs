@@ -1,10 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Reflection;
-using System.Runtime.ExceptionServices;
-using Microsoft.Extensions.Logging;
-using Usock.Tests.Support;
-using Xunit;
 
 namespace Usock.Tests;
 

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Net.Sockets;
-using System.Text;
-using Usock.Tests.Support;
-using Xunit;
-
 namespace Usock.Tests;
 
 // The peer's half-close: all data, then end of stream, in every read style.

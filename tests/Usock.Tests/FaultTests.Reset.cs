@@ -1,8 +1,4 @@
-using System.Diagnostics;
 using System.Net.Sockets;
-using System.Text;
-using Usock.Tests.Support;
-using Xunit;
 
 namespace Usock.Tests;
 
@@ -26,9 +22,7 @@ public partial class FaultTests
             using (peer)
             using (new HangGuard(Loopback.Patience, us))
             {
-                us.SetTimeout(Loopback.Patience);
-                Assert.Equal(Partial.Length, peer.Send(Partial));
-                Wire.WaitAvailable(us, Partial.Length);
+                SendPartial(us, peer);
                 Reset(peer);
                 Assert.True(Loopback.Eventually(() => us.GetSocketSta() == (int)TcpState.Closed), "the reset never arrived");
                 AfterReset(us, call);
@@ -134,9 +128,7 @@ public partial class FaultTests
             using (peer)
             using (new HangGuard(Loopback.Patience, us))
             {
-                us.SetTimeout(Loopback.Patience);
-                Assert.Equal(Partial.Length, peer.Send(Partial));
-                Wire.WaitAvailable(us, Partial.Length);
+                SendPartial(us, peer);
                 var buffer = new byte[100];
                 if (call == "ReadIntoAsyncWaiting")
                 {
@@ -246,6 +238,14 @@ public partial class FaultTests
         Socket peer = Loopback.RawClient(l.GetSockName());
         l.SetTimeout(Loopback.Patience);
         return (l.Accept().Conn, peer);
+    }
+
+    // The peer sends "abc" (Partial), and it has arrived.
+    private static void SendPartial(USocket us, Socket peer)
+    {
+        us.SetTimeout(Loopback.Patience);
+        Assert.Equal(Partial.Length, peer.Send(Partial));
+        Wire.WaitAvailable(us, Partial.Length);
     }
 
     private static void Reset(Socket peer)

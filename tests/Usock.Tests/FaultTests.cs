@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
-using Usock.Tests.Support;
-using Xunit;
 
 namespace Usock.Tests;
 

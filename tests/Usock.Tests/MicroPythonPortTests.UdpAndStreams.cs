@@ -1,10 +1,5 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using System.Runtime.ExceptionServices;
 using System.Text;
-using Usock.Tests.Support;
-using Xunit;
 
 namespace Usock.Tests;
 
@@ -101,14 +96,7 @@ public partial class MicroPythonPortTests
     {
         using Pair p = Loopback.Connected();
         p.Client.SetTimeout(Loopback.Patience);
-        var server = new Peer(() =>
-        {
-            p.Server.Write("a");
-            Thread.Sleep(300);
-            p.Server.Write("b");
-            p.Server.Write("c");
-            p.Server.Close();
-        });
+        Peer server = PausingServer(p, "b", "c");
 
         Assert.Equal("abc"u8.ToArray(), p.Client.Read());
         server.Join();
@@ -125,15 +113,7 @@ public partial class MicroPythonPortTests
     {
         using Pair p = Loopback.Connected();
         p.Client.SetTimeout(Loopback.Patience);
-        var server = new Peer(() =>
-        {
-            p.Server.Write("a");
-            Thread.Sleep(300);
-            p.Server.Write("b");
-            p.Server.Write("c");
-            p.Server.Write("d");
-            p.Server.Close();
-        });
+        Peer server = PausingServer(p, "b", "c", "d");
 
         Assert.Equal("ab"u8.ToArray(), p.Client.Read(2));
         Assert.Empty(p.Client.Read(0)!);
@@ -143,6 +123,20 @@ public partial class MicroPythonPortTests
         Assert.Empty(p.Client.Read(0)!);
         Assert.Empty(p.Client.Read(2)!);
     }
+
+    // The server of the asyncio read tests: writes "a", pauses so the client must wait for more, writes the rest
+    // one write each, and closes.
+    private static Peer PausingServer(Pair p, params string[] rest) => new(() =>
+    {
+        p.Server.Write("a");
+        Thread.Sleep(300);
+        foreach (string s in rest)
+        {
+            p.Server.Write(s);
+        }
+
+        p.Server.Close();
+    });
 
     // Ports multi_net/asyncio_tcp_readinto.py onto readinto(): the server writes "ab", then "c", and closes.
     // readinto() of a 2-byte buffer returns 2 and "ab"; of another 2-byte buffer returns 1 and "c" (short at end of

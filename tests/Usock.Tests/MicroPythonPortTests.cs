@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using System.Text;
-using Usock.Tests.Support;
-using Xunit;
 
 namespace Usock.Tests;
 

@@ -1,12 +1,3 @@
-using System.Buffers.Binary;
-using System.Diagnostics;
-using System.Text;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using Usock.Tests.Support;
-using Xunit;
-
 namespace Usock.Tests;
 
 // The model's reads: each read style, checked against what the model says it must return.

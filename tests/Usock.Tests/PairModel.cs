@@ -1,11 +1,5 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Text;
-using FsCheck;
-using FsCheck.Fluent;
-using FsCheck.Xunit;
-using Usock.Tests.Support;
-using Xunit;
 
 namespace Usock.Tests;
 
