@@ -33,5 +33,8 @@ public static partial class Bridge
     public static long[] NetworkWaitChange(long after, int timeoutMs) =>
         Net.WaitChange(after, timeoutMs) is { } c ? [c.Seq, c.State] : [];
 
+    /// <summary>The program did <paramref name="what"/> (e.g. <c>setCallback</c>): may start the scenario's clock.</summary>
+    public static void NetworkMark(string what) => Net.Mark(what);
+
     private static DeviceNetwork Net => DeviceNetwork.Current ?? throw new InvalidOperationException("no --network scenario in this run");
 }

@@ -92,6 +92,7 @@ public static partial class Bridge
     {
         ArgumentNullException.ThrowIfNull(socket);
         (string h, int p) = ResolveTable.Map(host, port);
+        Network.DeviceNetwork.Current?.Mark("connect"); // a scenario may start its clock here ('start on connect')
         if (Network.DeviceNetwork.Current is { } net && socket.Type == USocket.SOCK_STREAM)
         {
             net.Connect(socket, host, (h, p), call => Blocking(socket, call));
@@ -130,6 +131,18 @@ public static partial class Bridge
     {
         ArgumentNullException.ThrowIfNull(socket);
         socket.SetSockOpt(level, optname, value);
+        if (value.Length == sizeof(int))
+        {
+            Network.DeviceNetwork.Current?.NoteOption(socket, optname, BitConverter.ToInt32(value));
+        }
+    }
+
+    /// <summary><c>setsockopt(level, optname, int)</c>; the device's network notes a keepalive (NAT idle time).</summary>
+    public static void SetSockOpt(USocket socket, int level, int optname, int value)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        socket.SetSockOpt(level, optname, value);
+        Network.DeviceNetwork.Current?.NoteOption(socket, optname, value);
     }
 
     /// <summary><c>getsockname()</c> (an extension).</summary>

@@ -60,6 +60,28 @@ public sealed class DeviceLifeSocketTests
         Assert.Contains(", 2 B sent that peers never received", r.StdErr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tcp_nat_reset.txt", "recv 104", "does not keep the NAT mapping (idle timeout 1 s) open")]
+    [InlineData("tcp_keepalive.txt", "recv b'b\\n'", "keeps the NAT mapping (idle timeout 120 s) open")]
+    public void A_keepalive_keeps_the_NAT_mapping_only_when_its_probes_come_before_the_NAT_forgets(string scenario, string recv, string rule)
+    {
+        using var server = new LineEchoServer();
+        string timeline = Path.GetTempFileName();
+        try
+        {
+            CliProcess.Result r = PythonScripts.Run("--network", Script(scenario), "--timeline", timeline, Script("tcp_keepalive.py"), CliTest.Arg(server.Port));
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal($"echo b'a\\n'\n{recv}\n", r.StdOut); // a 1-minute keepalive cannot beat a 1 s NAT
+            JsonElement keepalive = CliTest.JsonLines(File.ReadAllText(timeline)).Single(l => l.GetProperty("event").GetString() == "keepalive");
+            Assert.Equal(1, keepalive.GetProperty("value").GetInt32());
+            Assert.Equal(rule, keepalive.GetProperty("detail").GetString());
+        }
+        finally
+        {
+            File.Delete(timeline);
+        }
+    }
+
     [Fact]
     public void An_MQTT_client_reconnects_after_the_callback_says_the_data_call_is_back_and_the_broker_gets_every_message()
     {
@@ -98,7 +120,7 @@ public sealed class DeviceLifeSocketTests
         using var receiver = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
         receiver.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         string port = CliTest.Arg(((System.Net.IPEndPoint)receiver.LocalEndPoint!).Port);
-        CliProcess.Result r = PythonScripts.Run("--network", Script("tcp_outage.txt"), Script("udp_outage.py"), port);
+        CliProcess.Result r = PythonScripts.Run("--network", Script("udp_outage.txt"), Script("udp_outage.py"), port);
         Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
         Assert.Equal("before 6\nduring 6\nafter 5\n", r.StdOut);
         var got = new List<string>();

@@ -79,6 +79,7 @@ public sealed class DeviceLifeTests
     [InlineData("at 1s data_call gone\n", "line 1: expected 'data_call lost' or 'data_call restored', not 'gone'")]
     [InlineData("latency 5ms\nwobble 3\n", "line 2: unknown fault 'wobble'")]
     [InlineData("seed x\n", "line 1: expected 'seed N' with an integer N")]
+    [InlineData("seed 2\nstart on boot\n", "line 2: expected 'start on setCallback' or 'start on connect'")]
     [InlineData("{\"faults\": [\"latency\"]}", "fault 1: latency needs a value")]
     public void A_bad_scenario_is_a_usage_error_that_names_its_line(string text, string expected)
     {

@@ -102,7 +102,7 @@ internal sealed partial class DeviceNetwork
         long id = Interlocked.Increment(ref _nextConn);
         _peers.AddOrUpdate(socket, new Address(ip.ToString(), mapped.Port));
         Timeline.Write(Now, "socket", "connect", conn: id, peer: peer, detail: host == mapped.Host ? null : host);
-        var conn = new RelayedConnection(this, id, program, upstream, peer, epoch);
+        var conn = new RelayedConnection(this, id, socket, program, upstream, peer, epoch);
         lock (_connections)
         {
             _connections.Add(conn);

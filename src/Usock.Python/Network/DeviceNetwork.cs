@@ -16,6 +16,7 @@ internal sealed partial class DeviceNetwork
 
     private readonly object _gate = new();
     private long _start;
+    private int _begun;
     private readonly NetworkScenario _scenario;
     private readonly List<(TimeSpan At, int Order, Action Act)> _schedule = [];
     private readonly List<(long Seq, int State)> _changes = [];
@@ -151,11 +152,36 @@ internal sealed partial class DeviceNetwork
         return net;
     }
 
-    /// <summary>Starts the clock and the scenario, as the program starts: its times count from here.</summary>
+    /// <summary>The program starts: the clock and the scenario start now, or with the program event the scenario's
+    /// <c>start on</c> names (<see cref="Mark"/>), so that no scenario time races the program's start.</summary>
     public void Begin()
     {
-        Volatile.Write(ref _start, Stopwatch.GetTimestamp());
-        Timeline.Write(TimeSpan.Zero, "scenario", "start", detail: string.Create(CultureInfo.InvariantCulture, $"seed {Seed}"));
+        Volatile.Write(ref _begun, 1);
+        if (_scenario.StartOn is null)
+        {
+            StartClock("program");
+        }
+    }
+
+    /// <summary>The program did <paramref name="what"/> (<c>setCallback</c>, <c>connect</c>): the clock starts here if the
+    /// scenario says <c>start on</c> it and it has not started yet.</summary>
+    public void Mark(string what)
+    {
+        if (what == _scenario.StartOn && Volatile.Read(ref _begun) == 1)
+        {
+            StartClock(what);
+        }
+    }
+
+    private void StartClock(string on)
+    {
+        if (Interlocked.CompareExchange(ref _start, Stopwatch.GetTimestamp(), 0) != 0)
+        {
+            return;
+        }
+
+        string when = on == "program" ? "" : ", on " + on;
+        Timeline.Write(TimeSpan.Zero, "scenario", "start", detail: string.Create(CultureInfo.InvariantCulture, $"seed {Seed}{when}"));
         foreach (Fault f in _scenario.Faults.Where(f => f.Start is null && f.Length is null))
         {
             string answer = f.Kind == FaultKind.NatIdle ? (NatAnswersReset ? " answer=reset" : " answer=silence") : "";

@@ -55,6 +55,7 @@ internal sealed record RadioEvent(TimeSpan At, RadioKind Kind, int Value, int Li
 /// at 4m signal 8                 # CSQ 8 (weak)
 /// at 5m cfun 0                   # the modem function, as net.setModemFun(0); cfun 1 re-attaches
 /// at 6m data_call lost           # until 'data_call restored' or the program restarts the radio; coverage lost / restored
+/// start on setCallback           # times count from the program's first dataCall.setCallback (or: start on connect)
 /// </code>
 /// A chaos scenario file (JSON, <see cref="Scenario"/>) is read too: its faults become conditions, its outages
 /// data-call losses.
@@ -75,6 +76,13 @@ internal sealed class NetworkScenario
 
     /// <summary>What a program's send meets after a NAT idle drop: a reset (true) or silence.</summary>
     public bool NatAnswersReset { get; init; }
+
+    /// <summary>The program event that starts the scenario's clock (<c>start on setCallback</c> or <c>start on connect</c>),
+    /// or null: the clock starts with the program.</summary>
+    public string? StartOn { get; init; }
+
+    /// <summary>The program events <c>start on</c> accepts.</summary>
+    public static readonly string[] StartMarks = ["setCallback", "connect"];
 
     /// <summary>Reads a scenario file.</summary>
     /// <exception cref="ArgumentException">Not a valid scenario: the message names the line and what was expected.</exception>
@@ -113,6 +121,7 @@ internal sealed class NetworkScenario
     private static NetworkScenario ParseLines(string text)
     {
         long? seed = null;
+        string? startOn = null;
         bool natReset = false;
         var faults = new List<Fault>();
         var stalls = new List<(TimeSpan, TimeSpan?)>();
@@ -137,6 +146,13 @@ internal sealed class NetworkScenario
                     continue;
                 }
 
+                if (words[0] == "start")
+                {
+                    startOn = words.Length == 3 && words[1] == "on" && StartMarks.Contains(words[2])
+                        ? words[2] : throw new ArgumentException("expected 'start on setCallback' or 'start on connect'");
+                    continue;
+                }
+
                 TimeSpan? at = null;
                 if (words[0] == "at")
                 {
@@ -152,7 +168,7 @@ internal sealed class NetworkScenario
             }
         }
 
-        return new NetworkScenario { Seed = seed, Faults = faults, Stalls = stalls, Events = [.. events.OrderBy(e => e.At)], NatAnswersReset = natReset };
+        return new NetworkScenario { Seed = seed, Faults = faults, Stalls = stalls, Events = [.. events.OrderBy(e => e.At)], NatAnswersReset = natReset, StartOn = startOn };
     }
 
     private static void Line(string[] w, TimeSpan? at, int n, List<Fault> faults, List<(TimeSpan, TimeSpan?)> stalls, List<RadioEvent> events, ref bool natReset)

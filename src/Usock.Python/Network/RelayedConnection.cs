@@ -9,10 +9,11 @@ namespace Usock.Python.Network;
 /// listener) and the peer, with a thread per direction that asks the <see cref="DeviceNetwork"/> what happens to each
 /// chunk: held by a stall, delayed by latency, jitter, loss (a retransmission) and bandwidth, reset after some bytes,
 /// gone with the data call (a new IP address: nothing passes any more, nothing is answered) or with a NAT idle drop
-/// (the program's next send meets silence or a reset). Once gone, the program's side is no longer read, so its sends
+/// (the program's next send meets silence or a reset; a connection whose socket has a keepalive that probes before the
+/// NAT forgets it is never idle, <see cref="DeviceNetwork.KeepaliveKeepsNatOpen"/>). Once gone, the program's side is no longer read, so its sends
 /// stall and then time out, as on a device whose peer has vanished.
 /// </summary>
-internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket program, Socket peer, string peerName, long epoch)
+internal sealed class RelayedConnection(DeviceNetwork net, long id, USocket owner, Socket program, Socket peer, string peerName, long epoch)
 {
     private const int Open = 0;
     private const int Gone = 1;
@@ -196,7 +197,7 @@ internal sealed class RelayedConnection(DeviceNetwork net, long id, Socket progr
     // A NAT idle drop, seen by the first chunk after the idle time: silence, or for the program's send, a reset.
     private bool NatExpired(bool up)
     {
-        if (net.Active(FaultKind.NatIdle) is not { } nat)
+        if (net.Active(FaultKind.NatIdle) is not { } nat || net.KeepsNatOpen(owner, nat.Duration))
         {
             return false;
         }

@@ -61,6 +61,8 @@ def _watch():
 def set_callback(fn):
     with _lock:
         _callbacks[:] = [] if fn is None else [fn]
+    if _NET and fn is not None:
+        _B.NetworkMark('setCallback')  # a scenario may start its clock here ('start on setCallback')
 
 
 def _notify(pdp, state):

@@ -395,7 +395,7 @@ class socket:
             if isinstance(value, (bytes, bytearray, memoryview)):
                 _B.SetSockOptBytes(self._s, level, optname, bytes(value))
             else:
-                self._s.SetSockOpt(level, optname, _int(value, 'value'))
+                _B.SetSockOpt(self._s, level, optname, _int(value, 'value'))
         except _ClrError as e:
             raise _err(e) from None
 

@@ -1,4 +1,4 @@
-# Datagrams through an outage (tcp_outage.txt: the data call is lost at 2 s for 4 s): sendto still returns the
+# Datagrams through an outage (udp_outage.txt: the data call is lost at 2 s for 4 s): sendto still returns the
 # length, as the device's stack takes the datagram, but the network loses it.
 # Usage: udp_outage.py PORT
 import queue
