@@ -99,6 +99,12 @@ public static partial class Bridge
             return;
         }
 
+        if (Network.DeviceNetwork.Current is { } dnet && socket.Type == USocket.SOCK_DGRAM)
+        {
+            dnet.ConnectDatagram(socket, host, (h, p));
+            return;
+        }
+
         Blocking(socket, () => socket.Connect((h, p)));
     }
 
@@ -120,6 +126,12 @@ public static partial class Bridge
     public static void Bind(USocket socket, string host, int port)
     {
         ArgumentNullException.ThrowIfNull(socket);
+        if (Network.DeviceNetwork.Current is { } net && socket.Type == USocket.SOCK_DGRAM)
+        {
+            net.BindDatagram(socket, (host, PortMap.Map(port)));
+            return;
+        }
+
         socket.Bind((host, PortMap.Map(port)));
     }
 
@@ -151,6 +163,11 @@ public static partial class Bridge
     {
         ArgumentNullException.ThrowIfNull(socket);
         (string h, int p) = socket.GetSockName();
+        if (Network.DeviceNetwork.Current?.RelayOf(socket) is { } relay)
+        {
+            return new Address(relay.Outer.Address.IsIPv4MappedToIPv6 ? relay.Outer.Address.MapToIPv4().ToString() : relay.Outer.Address.ToString(), relay.Outer.Port);
+        }
+
         return new Address(h, p);
     }
 
@@ -161,6 +178,12 @@ public static partial class Bridge
         ArgumentNullException.ThrowIfNull(socket);
         if (Network.DeviceNetwork.Current?.PeerOf(socket) is { } relayed)
         {
+            if (socket.Type == USocket.SOCK_DGRAM)
+            {
+                socket.GetSockName(); // raises 9 when closed; the relay holds the peer, the socket is not connected
+                return relayed;
+            }
+
             socket.GetPeerName(); // still raises what the socket would (closed, not connected)
             return relayed;
         }

@@ -112,7 +112,9 @@ public static unsafe class NativeCalls
         return Run(h, p, n, &SendDatagram);
     }
 
-    private static long SendOnce(USocket s, byte* p, int n) => s.Send(new ReadOnlySpan<byte>(p, n));
+    private static long SendOnce(USocket s, byte* p, int n) =>
+        Network.DeviceNetwork.Current is { } net && s.Type == USocket.SOCK_DGRAM && net.SendToPeer(s, new ReadOnlySpan<byte>(p, n))
+            ? n : s.Send(new ReadOnlySpan<byte>(p, n));
 
     private static long SendEverything(USocket s, byte* p, int n)
     {
@@ -120,7 +122,8 @@ public static unsafe class NativeCalls
         return 0;
     }
 
-    private static long RecvOnce(USocket s, byte* p, int n) => s.RecvInto(new Span<byte>(p, n));
+    private static long RecvOnce(USocket s, byte* p, int n) =>
+        s.Type == USocket.SOCK_DGRAM && Network.DeviceNetwork.Current?.RelayOf(s) is not null ? RecvDatagram(s, p, n) : s.RecvInto(new Span<byte>(p, n));
 
     private static long ReadIntoBuffer(USocket s, byte* p, int n) => s.ReadInto(new Span<byte>(p, n)) ?? None;
 
@@ -145,6 +148,16 @@ public static unsafe class NativeCalls
 
     private static long RecvDatagram(USocket s, byte* p, int n)
     {
+        if (Network.DeviceNetwork.Current?.RelayOf(s) is not null)
+        {
+            // Relayed: the datagram comes behind a header that names its real sender.
+            (byte[] relayed, _) = s.RecvFrom(n + Network.DatagramRelay.HeaderRoom);
+            (int length, string sender, int senderPort) = Network.DatagramRelay.Strip(relayed, n);
+            relayed.AsSpan(0, length).CopyTo(new Span<byte>(p, n));
+            t_from = new Address(sender, senderPort);
+            return length;
+        }
+
         (byte[] bytes, (string host, int port)) = s.RecvFrom(n);
         bytes.CopyTo(new Span<byte>(p, n));
         t_from = new Address(host, port);
@@ -155,9 +168,9 @@ public static unsafe class NativeCalls
     {
         (nint host, long hostLength, long port) = t_to;
         string name = Encoding.UTF8.GetString((byte*)host, checked((int)hostLength));
-        if (Network.DeviceNetwork.Current is { } net && net.DropsDatagram(name, n))
+        if (Network.DeviceNetwork.Current is { } net)
         {
-            return n; // the device's stack sends it; the network loses it
+            return net.SendDatagram(s, new ReadOnlySpan<byte>(p, n), name, ResolveTable.Map(name, checked((int)port)));
         }
 
         return s.SendTo(new ReadOnlySpan<byte>(p, n), ResolveTable.Map(name, checked((int)port)));

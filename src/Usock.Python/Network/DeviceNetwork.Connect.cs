@@ -15,7 +15,6 @@ internal sealed partial class DeviceNetwork
     private readonly ConditionalWeakTable<USocket, Address> _peers = [];
     private readonly List<RelayedConnection> _connections = [];
     private long _nextConn;
-    private long _datagrams;
 
     /// <summary>A lookup of <paramref name="host"/>: throws -202 while lookups fail.</summary>
     public void CheckLookup(string host)
@@ -113,23 +112,6 @@ internal sealed partial class DeviceNetwork
         {
             throw inProgress;
         }
-    }
-
-    /// <summary>A datagram the program sends to <paramref name="host"/>: -202 if the name does not resolve; true when
-    /// the network loses it (no data call, a stall, or a <c>loss</c> draw), which the timeline records as lost bytes.</summary>
-    public bool DropsDatagram(string host, long bytes)
-    {
-        CheckLookup(host);
-        long n = Interlocked.Increment(ref _datagrams);
-        string? why = !Attached ? "no data call" : Stalled ? "stall"
-            : Active(FaultKind.Loss, up: true) is { } loss && Draw(0, 5, n) < loss.Toxicity ? "loss" : null;
-        if (why is null)
-        {
-            return false;
-        }
-
-        Timeline.Write(Now, "socket", "lost", peer: host, bytes: bytes, detail: "a datagram: " + why);
-        return true;
     }
 
     /// <summary>Puts an error the program got from a data-path call on the timeline; returns it.</summary>

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Usock.Tests.Support;
+using Xunit;
+
+namespace Usock.Tests;
+
+/// <summary>
+/// <c>usock run --network</c> and the program's UDP: <c>send</c> on a connected datagram socket and <c>sendto</c> meet
+/// the scenario both ways; what arrives for the program while the data call is down is lost, not delivered later;
+/// latency delays datagrams; <c>recvfrom</c> and <c>getpeername</c> still report the real peer. Asserted on what the
+/// peer received, what the program received, and the timeline.
+/// </summary>
+public sealed class DeviceLifeUdpTests
+{
+    [Fact]
+    public void A_connected_datagram_socket_meets_latency_and_a_lost_data_call_both_ways_and_recvfrom_reports_the_peer()
+    {
+        using var peer = new LaterPeer();
+        string timeline = Path.GetTempFileName();
+        try
+        {
+            CliProcess.Result r = PythonScripts.Run(
+                "--attach-ms", "200", "--network", PythonScripts.Script("network/udp_life.txt"), "--timeline", timeline,
+                PythonScripts.Script("network/udp_life.py"), CliTest.Arg(peer.Port));
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal("echo b'ping' True\nlost 6\nrecv 110\nback b'after' True True\n", r.StdOut);
+            Assert.Equal(["ping", "later 3000", "after"], peer.Received); // 'during' was lost on the way up
+            Assert.True(peer.LateSent, "the peer answered 'later' while the data call was down");
+
+            List<JsonElement> lines = CliTest.JsonLines(File.ReadAllText(timeline));
+            JsonElement lost = lines.Single(l => l.GetProperty("event").GetString() == "lost");
+            Assert.Equal(6, lost.GetProperty("bytes").GetInt64());
+            Assert.Equal("a datagram: no data call", lost.GetProperty("detail").GetString());
+            JsonElement dropped = lines.Single(l => l.GetProperty("event").GetString() == "dropped");
+            Assert.Equal(4, dropped.GetProperty("bytes").GetInt64()); // 'late', never delivered after the data call came back
+            Assert.Equal("a datagram for the program: no data call", dropped.GetProperty("detail").GetString());
+            Assert.Equal("seed 0, on setCallback", lines[0].GetProperty("detail").GetString());
+            Assert.Contains(", 6 B sent that peers never received", r.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(timeline);
+        }
+    }
+
+    // A UDP peer on loopback: echoes each datagram, and answers 'later MS' with 'late' after MS milliseconds.
+    private sealed class LaterPeer : IDisposable
+    {
+        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        private readonly List<string> _received = [];
+        private readonly Thread _thread;
+        private int _lateSent;
+
+        public LaterPeer()
+        {
+            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _thread = new Thread(Run) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
+
+        public bool LateSent => Volatile.Read(ref _lateSent) == 1;
+
+        public string[] Received
+        {
+            get
+            {
+                lock (_received)
+                {
+                    return [.. _received];
+                }
+            }
+        }
+
+        public void Dispose() => _socket.Dispose();
+
+        private void Run()
+        {
+            byte[] buf = new byte[2048];
+            try
+            {
+                while (true)
+                {
+                    EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                    int n = _socket.ReceiveFrom(buf, ref from);
+                    string text = Encoding.ASCII.GetString(buf, 0, n);
+                    lock (_received)
+                    {
+                        _received.Add(text);
+                    }
+
+                    if (text.StartsWith("later ", StringComparison.Ordinal))
+                    {
+                        int ms = int.Parse(text[6..], System.Globalization.CultureInfo.InvariantCulture);
+                        _ = Task.Delay(ms).ContinueWith(
+                            _ =>
+                            {
+                                _socket.SendTo("late"u8.ToArray(), from);
+                                Volatile.Write(ref _lateSent, 1);
+                            },
+                            CancellationToken.None,
+                            TaskContinuationOptions.None,
+                            TaskScheduler.Default);
+                        continue;
+                    }
+
+                    _socket.SendTo(buf.AsSpan(0, n), SocketFlags.None, from);
+                }
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // closed at the end of the test
+            }
+        }
+    }
+}
