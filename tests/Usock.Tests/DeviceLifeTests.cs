@@ -81,6 +81,7 @@ public sealed class DeviceLifeTests
     [InlineData("seed x\n", "line 1: expected 'seed N' with an integer N")]
     [InlineData("seed 2\nstart on boot\n", "line 2: expected 'start on setCallback' or 'start on connect'")]
     [InlineData("{\"faults\": [\"latency\"]}", "fault 1: latency needs a value")]
+    [InlineData("{\"start_on\": \"boot\", \"faults\": []}", "\"start_on\" takes \"setCallback\" or \"connect\"")]
     public void A_bad_scenario_is_a_usage_error_that_names_its_line(string text, string expected)
     {
         string file = Path.GetTempFileName();
@@ -103,12 +104,13 @@ public sealed class DeviceLifeTests
         string file = Path.GetTempFileName();
         try
         {
-            File.WriteAllText(file, "{\"seed\": 4, \"faults\": [\"latency 50ms\", {\"fault\": \"outage\", \"value\": \"1s+500ms\"}]}");
+            // "start_on": the outage counts from the program's setCallback, so a slow start cannot make it miss the loss.
+            File.WriteAllText(file, "{\"seed\": 4, \"start_on\": \"setCallback\", \"faults\": [\"latency 50ms\", {\"fault\": \"outage\", \"value\": \"1s+500ms\"}]}");
             const string Code = "import dataCall, queue\nq = queue.Queue()\ndataCall.setCallback(lambda a: q.put(a))\nprint(q.get(), q.get())";
             CliProcess.Result r = PythonScripts.Run("--network", file, "--timeline", "-", "-c", Code);
             Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
             Assert.Equal("(1, 0, 0) (1, 1, 0)\n", r.StdOut);
-            Assert.Contains("\"event\":\"start\",\"detail\":\"seed 4\"", r.StdErr, StringComparison.Ordinal);
+            Assert.Contains("\"event\":\"start\",\"detail\":\"seed 4, on setCallback\"", r.StdErr, StringComparison.Ordinal);
             Assert.Contains("\"event\":\"condition\",\"detail\":\"latency 50ms\"", r.StdErr, StringComparison.Ordinal);
         }
         finally

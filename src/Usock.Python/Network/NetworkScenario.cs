@@ -94,7 +94,36 @@ internal sealed class NetworkScenario
     public static NetworkScenario Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.TrimStart().StartsWith('{') ? FromChaos(Scenario.Parse(text)) : ParseLines(text);
+        return text.TrimStart().StartsWith('{') ? FromJson(text) : ParseLines(text);
+    }
+
+    // A chaos scenario, with one key of its own: "start_on" ("setCallback" or "connect"), as the line form's 'start on'.
+    private static NetworkScenario FromJson(string text)
+    {
+        System.Text.Json.Nodes.JsonObject? root;
+        try
+        {
+            root = System.Text.Json.Nodes.JsonNode.Parse(text) as System.Text.Json.Nodes.JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return FromChaos(Scenario.Parse(text)); // the chaos parser names what is wrong
+        }
+
+        if (root?["start_on"] is not { } node)
+        {
+            return FromChaos(Scenario.Parse(text));
+        }
+
+        string? on = node.GetValueKind() == System.Text.Json.JsonValueKind.String ? node.GetValue<string>() : null;
+        if (on is null || !StartMarks.Contains(on))
+        {
+            throw new ArgumentException("\"start_on\" takes \"setCallback\" or \"connect\"");
+        }
+
+        root.Remove("start_on");
+        NetworkScenario chaos = FromChaos(Scenario.Parse(root.ToJsonString()));
+        return new NetworkScenario { Seed = chaos.Seed, Faults = chaos.Faults, Events = chaos.Events, StartOn = on };
     }
 
     private static NetworkScenario FromChaos(Scenario chaos)

@@ -6,8 +6,8 @@ import net
 import queue
 
 events = queue.Queue()
-assert dataCall.setCallback(lambda args: events.put(tuple(args))) == 0
 print('start', checkNet.waitNetworkReady(5), net.csqQueryPoll())
+assert dataCall.setCallback(lambda args: events.put(tuple(args))) == 0  # the scenario's clock starts here
 print('lost', events.get(), dataCall.getInfo(1, 0)[2][:3], net.getState()[1][0])
 print('wait', checkNet.waitNetworkReady(30))
 print('restored', events.get(), dataCall.getInfo(1, 0)[2][0], net.csqQueryPoll(), net.getSignal()[1][0])

@@ -9,9 +9,9 @@ import usocket
 
 port = int(sys.argv[1])
 events = queue.Queue()
-dataCall.setCallback(lambda args: events.put(args[1]))
 u = usocket.socket(usocket.AF_INET, usocket.SOCK_DGRAM)
 print('before', u.sendto(b'before', ('127.0.0.1', port)))
+dataCall.setCallback(lambda args: events.put(args[1]))  # the scenario's clock starts here (udp_outage.txt)
 assert events.get() == 0
 print('during', u.sendto(b'during', ('127.0.0.1', port)))
 assert events.get() == 1
