@@ -119,6 +119,26 @@ public sealed class DeviceLifeTests
         }
     }
 
+    [Fact]
+    public void Before_a_scenario_starts_on_the_programs_step_the_radio_still_attaches_and_no_event_comes()
+    {
+        string file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "start on connect\nat 0s outage 10s\n");
+            const string Code = "import checkNet, net\nnet.setModemFun(0)\nnet.setModemFun(1)\nprint(checkNet.waitNetworkReady(5), net.getState()[1][0])";
+            CliProcess.Result r = PythonScripts.Run("--attach-ms", "100", "--network", file, "--timeline", "-", "-c", Code);
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal("(3, 1) 1\n", r.StdOut); // attached after 100 ms; the outage at 0 s waits for a connect that never comes
+            Assert.Contains("\"event\":\"attached\"", r.StdErr, StringComparison.Ordinal);
+            Assert.DoesNotContain("outage_start", r.StdErr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Theory]
     [InlineData("cellular-day.txt")]
     [InlineData("cellular-day-ci.txt")]

@@ -17,6 +17,7 @@ internal sealed partial class DeviceNetwork
     private readonly object _gate = new();
     private long _start;
     private int _begun;
+    private long _scenarioStart = -1; // ticks of Now when the scenario's clock started, -1 before
     private readonly NetworkScenario _scenario;
     private readonly List<(TimeSpan At, int Order, Action Act)> _schedule = [];
     private readonly List<(long Seq, int State)> _changes = [];
@@ -78,7 +79,7 @@ internal sealed partial class DeviceNetwork
     /// <summary>How long the radio takes to attach after the modem function is set to 1, in milliseconds.</summary>
     public int AttachMs { get; }
 
-    /// <summary>Time since the program started (<see cref="Begin"/>), zero before.</summary>
+    /// <summary>Time since the program started (<see cref="Begin"/>), zero before: the timeline's clock.</summary>
     public TimeSpan Now => Volatile.Read(ref _start) is var s && s == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(s);
 
     /// <summary>Bumped each time the data call goes down: a connection made before is gone (a new IP address).</summary>
@@ -156,12 +157,17 @@ internal sealed partial class DeviceNetwork
     /// <c>start on</c> names (<see cref="Mark"/>), so that no scenario time races the program's start.</summary>
     public void Begin()
     {
+        Volatile.Write(ref _start, Stopwatch.GetTimestamp());
         Volatile.Write(ref _begun, 1);
+        new Thread(RunSchedule) { IsBackground = true, Name = "usock network" }.Start(); // attach times run from here
         if (_scenario.StartOn is null)
         {
             StartClock("program");
         }
     }
+
+    /// <summary>Time on the scenario's clock (its <c>at</c> times): negative before it starts (<c>start on</c>).</summary>
+    public TimeSpan ScenarioNow => Interlocked.Read(ref _scenarioStart) is var s && s < 0 ? TimeSpan.MinValue : Now - TimeSpan.FromTicks(s);
 
     /// <summary>The program did <paramref name="what"/> (<c>setCallback</c>, <c>connect</c>): the clock starts here if the
     /// scenario says <c>start on</c> it and it has not started yet.</summary>
@@ -175,20 +181,24 @@ internal sealed partial class DeviceNetwork
 
     private void StartClock(string on)
     {
-        if (Interlocked.CompareExchange(ref _start, Stopwatch.GetTimestamp(), 0) != 0)
+        lock (_gate)
         {
-            return;
-        }
+            TimeSpan now = Now;
+            if (Interlocked.CompareExchange(ref _scenarioStart, now.Ticks, -1) != -1)
+            {
+                return;
+            }
 
-        string when = on == "program" ? "" : ", on " + on;
-        Timeline.Write(TimeSpan.Zero, "scenario", "start", detail: string.Create(CultureInfo.InvariantCulture, $"seed {Seed}{when}"));
-        foreach (Fault f in _scenario.Faults.Where(f => f.Start is null && f.Length is null))
-        {
-            string answer = f.Kind == FaultKind.NatIdle ? (NatAnswersReset ? " answer=reset" : " answer=silence") : "";
-            Timeline.Write(TimeSpan.Zero, "scenario", "condition", detail: FaultText.Format(f) + answer);
-        }
+            string when = on == "program" ? "" : ", on " + on;
+            Timeline.Write(now, "scenario", "start", detail: string.Create(CultureInfo.InvariantCulture, $"seed {Seed}{when}"));
+            foreach (Fault f in _scenario.Faults.Where(f => f.Start is null && f.Length is null))
+            {
+                string answer = f.Kind == FaultKind.NatIdle ? (NatAnswersReset ? " answer=reset" : " answer=silence") : "";
+                Timeline.Write(now, "scenario", "condition", detail: FaultText.Format(f) + answer);
+            }
 
-        new Thread(RunSchedule) { IsBackground = true, Name = "usock network" }.Start();
+            Monitor.PulseAll(_gate); // the schedule's times count from now
+        }
     }
 
     /// <summary>Sets the modem function, as <c>net.setModemFun</c>: off takes the data call down at once, on attaches
@@ -264,10 +274,11 @@ internal sealed partial class DeviceNetwork
     /// <summary>The fault of <paramref name="kind"/> in force now (its window holds <see cref="Now"/>), or null.</summary>
     public Fault? Active(FaultKind kind, bool? up = null)
     {
-        TimeSpan now = Now;
+        TimeSpan now = ScenarioNow;
         foreach (Fault f in _scenario.Faults)
         {
-            if (f.Kind == kind && (up is null || f.Covers(up.Value)) && (f.Start ?? TimeSpan.Zero) <= now
+            bool standing = f.Start is null && f.Length is null; // from the program's start
+            if (f.Kind == kind && (up is null || f.Covers(up.Value)) && (standing || (f.Start ?? TimeSpan.Zero) <= now)
                 && (f.Length is null || now < (f.Start ?? TimeSpan.Zero) + f.Length))
             {
                 return f;
@@ -282,7 +293,7 @@ internal sealed partial class DeviceNetwork
     {
         get
         {
-            TimeSpan now = Now;
+            TimeSpan now = ScenarioNow;
             return _scenario.Stalls.Any(s => s.Start <= now && (s.Length is null || now < s.Start + s.Length));
         }
     }
@@ -321,16 +332,18 @@ internal sealed partial class DeviceNetwork
                     continue;
                 }
 
-                if (_nextItem < _schedule.Count && _schedule[_nextItem].At <= now)
+                long begun = Interlocked.Read(ref _scenarioStart);
+                TimeSpan? due = begun >= 0 && _nextItem < _schedule.Count ? _schedule[_nextItem].At + TimeSpan.FromTicks(begun) : null;
+                if (due <= now)
                 {
                     _schedule[_nextItem++].Act();
                     continue;
                 }
 
                 TimeSpan next = _attachDue;
-                if (_nextItem < _schedule.Count && _schedule[_nextItem].At < next)
+                if (due < next)
                 {
-                    next = _schedule[_nextItem].At;
+                    next = due.Value;
                 }
 
                 // Short waits: a change from setModemFun pulses too, so its attach time is picked up at once.
