@@ -46,6 +46,39 @@ public sealed class DeviceLifeUdpTests
         }
     }
 
+    [Fact]
+    public void Datagram_loss_is_drawn_from_the_seed_the_same_seed_loses_the_same_datagrams()
+    {
+        string[] Run(string seed)
+        {
+            using var receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            CliProcess.Result r = PythonScripts.Run(
+                "--network", PythonScripts.Script("network/udp_loss.txt"), "--seed", seed, PythonScripts.Script("network/udp_loss.py"),
+                CliTest.Arg(((IPEndPoint)receiver.LocalEndPoint!).Port));
+            Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+            Assert.Equal("sent 40\n", r.StdOut);
+            var got = new List<string>();
+            byte[] buf = new byte[100];
+            while (receiver.Available > 0) // with no latency, a datagram is on its way before sendto returns
+            {
+                got.Add(Encoding.ASCII.GetString(buf, 0, receiver.Receive(buf)));
+            }
+
+            Assert.Contains($", {LostBytes(got)} B sent that peers never received", r.StdErr, StringComparison.Ordinal);
+            return [.. got];
+        }
+
+        string[] first = Run("9");
+        Assert.InRange(first.Length, 5, 35); // some lost, some not
+        Assert.Equal(first, Run("9"));
+        Assert.NotEqual(first, Run("10"));
+    }
+
+    // The bytes of the datagrams "0".."39" that did not arrive.
+    private static long LostBytes(List<string> got) =>
+        Enumerable.Range(0, 40).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Where(d => !got.Contains(d)).Sum(d => (long)d.Length);
+
     // A UDP peer on loopback: echoes each datagram, and answers 'later MS' with 'late' after MS milliseconds.
     private sealed class LaterPeer : IDisposable
     {

@@ -26,7 +26,7 @@ internal sealed class DatagramRelay
     private readonly Socket _outer;
     private readonly EndPoint _inner;
     private readonly (long Start, long Paced)[] _pace = [(0, 0), (0, 0)];
-    private long _count;
+    private readonly long[] _count = new long[2]; // datagrams so far, up and down: each draw depends on its own
 
     private DatagramRelay(DeviceNetwork net, long id, USocket program, Socket outer, EndPoint inner)
     {
@@ -81,7 +81,7 @@ internal sealed class DatagramRelay
     /// loses it or carries it after its delay.</summary>
     public void Up(ReadOnlySpan<byte> data, IPEndPoint to)
     {
-        long n = Interlocked.Increment(ref _count);
+        long n = Interlocked.Increment(ref _count[0]);
         if (Fate(true, n) is { } why)
         {
             _net.Timeline.Write(_net.Now, "socket", "lost", peer: to.ToString(), bytes: data.Length, detail: "a datagram: " + why);
@@ -159,7 +159,7 @@ internal sealed class DatagramRelay
                 continue; // a connected datagram socket hears only its peer
             }
 
-            long k = Interlocked.Increment(ref _count);
+            long k = Interlocked.Increment(ref _count[1]);
             if (Fate(false, k) is { } why)
             {
                 _net.Timeline.Write(_net.Now, "socket", "dropped", peer: sender.ToString(), bytes: n, detail: "a datagram for the program: " + why);
