@@ -18,7 +18,7 @@ public sealed class DeviceLifeUdpTests
     [Fact]
     public void A_connected_datagram_socket_meets_latency_and_a_lost_data_call_both_ways_and_recvfrom_reports_the_peer()
     {
-        using var peer = new LaterPeer();
+        using var peer = new LaterPeer(IPAddress.Loopback);
         string timeline = Path.GetTempFileName();
         try
         {
@@ -44,6 +44,16 @@ public sealed class DeviceLifeUdpTests
         {
             File.Delete(timeline);
         }
+    }
+
+    [Fact]
+    public void An_IPv6_datagram_socket_is_relayed_and_recvfrom_reports_the_peer_on_loopback()
+    {
+        using var peer = new LaterPeer(IPAddress.IPv6Loopback);
+        CliProcess.Result r = PythonScripts.Run("--network", PythonScripts.Script("network/udp_v6.txt"), PythonScripts.Script("network/udp_v6.py"), CliTest.Arg(peer.Port));
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("b'six' ::1 True True\n", r.StdOut);
+        Assert.Equal(["six"], peer.Received);
     }
 
     [Fact]
@@ -82,14 +92,15 @@ public sealed class DeviceLifeUdpTests
     // A UDP peer on loopback: echoes each datagram, and answers 'later MS' with 'late' after MS milliseconds.
     private sealed class LaterPeer : IDisposable
     {
-        private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        private readonly Socket _socket;
         private readonly List<string> _received = [];
         private readonly Thread _thread;
         private int _lateSent;
 
-        public LaterPeer()
+        public LaterPeer(IPAddress loopback)
         {
-            _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            _socket = new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            _socket.Bind(new IPEndPoint(loopback, 0));
             _thread = new Thread(Run) { IsBackground = true };
             _thread.Start();
         }
@@ -118,7 +129,7 @@ public sealed class DeviceLifeUdpTests
             {
                 while (true)
                 {
-                    EndPoint from = new IPEndPoint(IPAddress.Any, 0);
+                    EndPoint from = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
                     int n = _socket.ReceiveFrom(buf, ref from);
                     string text = Encoding.ASCII.GetString(buf, 0, n);
                     lock (_received)
