@@ -25,6 +25,8 @@ public static unsafe class NativeCalls
     [ThreadStatic]
     private static Exception? t_error;
 
+    private static int s_toldStreamLimit;
+
     [ThreadStatic]
     private static Address? t_from;
 
@@ -118,19 +120,45 @@ public static unsafe class NativeCalls
 
     private static long SendEverything(USocket s, byte* p, int n)
     {
+        NotRelayedStream(s, "sendall");
         s.SendAll(new ReadOnlySpan<byte>(p, n));
         return 0;
+    }
+
+    // Under --network a datagram socket's traffic goes through its relay with a header naming the real peer: only
+    // send, sendto, recv and recvfrom know it. The stream methods say so instead of handing over the header.
+    private static void NotRelayedStream(USocket s, string method)
+    {
+        if (s.Type == USocket.SOCK_DGRAM && Network.DeviceNetwork.Current?.RelayOf(s) is not null)
+        {
+            // The program sees the device's OSError(95); the reason goes to stderr, once.
+            if (Interlocked.Exchange(ref s_toldStreamLimit, 1) == 0)
+            {
+                Console.Error.WriteLine($"usock: --network: a datagram socket's {method}() is not relayed (OSError 95): use send/sendto/recv/recvfrom");
+            }
+
+            throw new UsocketException(Errno.EOPNOTSUPP);
+        }
     }
 
     private static long RecvOnce(USocket s, byte* p, int n) =>
         s.Type == USocket.SOCK_DGRAM && Network.DeviceNetwork.Current?.RelayOf(s) is not null ? RecvDatagram(s, p, n) : s.RecvInto(new Span<byte>(p, n));
 
-    private static long ReadIntoBuffer(USocket s, byte* p, int n) => s.ReadInto(new Span<byte>(p, n)) ?? None;
+    private static long ReadIntoBuffer(USocket s, byte* p, int n)
+    {
+        NotRelayedStream(s, "readinto");
+        return s.ReadInto(new Span<byte>(p, n)) ?? None;
+    }
 
-    private static long WriteBuffer(USocket s, byte* p, int n) => s.Write(new ReadOnlySpan<byte>(p, n)) ?? None;
+    private static long WriteBuffer(USocket s, byte* p, int n)
+    {
+        NotRelayedStream(s, "write");
+        return s.Write(new ReadOnlySpan<byte>(p, n)) ?? None;
+    }
 
     private static long ReadOneLine(USocket s, byte* p, int n)
     {
+        NotRelayedStream(s, "readline");
         byte[]? line = s.ReadLine();
         if (line is null)
         {

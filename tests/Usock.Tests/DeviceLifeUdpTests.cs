@@ -57,6 +57,30 @@ public sealed class DeviceLifeUdpTests
     }
 
     [Fact]
+    public void A_relayed_datagram_socket_s_stream_methods_raise_95_naming_the_calls_that_are_relayed_instead_of_handing_over_the_relay_s_header()
+    {
+        using var peer = new LaterPeer(IPAddress.Loopback);
+        string code = string.Join('\n',
+            "import usocket, sys",
+            "u = usocket.socket(usocket.AF_INET, usocket.SOCK_DGRAM)",
+            "u.settimeout(5)",
+            $"u.connect(('127.0.0.1', {peer.Port}))",
+            "u.send(b'six')",
+            "for name, call in (('readinto', lambda: u.readinto(bytearray(8))), ('read', lambda: u.read(8)), ('readline', u.readline), ('write', lambda: u.write(b'x')), ('sendall', lambda: u.sendall(b'x'))):",
+            "    try:",
+            "        call()",
+            "        print(name, 'no error')",
+            "    except OSError as e:",
+            "        print(name, e.args[0])",
+            "print(u.recv(100))");
+        CliProcess.Result r = PythonScripts.Run("--network", PythonScripts.Script("network/udp_v6.txt"), "-c", code);
+        Assert.True(r.ExitCode == 0, r.StdOut + r.StdErr);
+        Assert.Equal("readinto 95\nread 95\nreadline 95\nwrite 95\nsendall 95\nb'six'\n", r.StdOut);
+        Assert.Contains("usock: --network: a datagram socket's readinto() is not relayed (OSError 95): use send/sendto/recv/recvfrom", r.StdErr, StringComparison.Ordinal);
+        Assert.Equal(["six"], peer.Received); // nothing of the refused calls reached the peer
+    }
+
+    [Fact]
     public void Datagram_loss_is_drawn_from_the_seed_the_same_seed_loses_the_same_datagrams()
     {
         string[] Run(string seed)
