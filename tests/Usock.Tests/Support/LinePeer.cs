@@ -117,19 +117,7 @@ public sealed class LinePeer : IDisposable
         _process.WaitForExit();
     }
 
-    public void Kill()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _process.WaitForExit(10_000);
-    }
+    public void Kill() => ChildProcess.KillNow(_process);
 
     public void Dispose()
     {

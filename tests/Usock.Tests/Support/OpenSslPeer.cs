@@ -116,19 +116,7 @@ public sealed class OpenSslPeer : IDisposable
         return _process.ExitCode;
     }
 
-    public void Kill()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _process.WaitForExit(10_000);
-    }
+    public void Kill() => ChildProcess.KillNow(_process);
 
     public void Dispose()
     {

@@ -128,19 +128,7 @@ public sealed class PeerProcess : IDisposable
     }
 
     /// <summary>Kills the child at once (SIGKILL): the kernel closes its sockets as for a crash.</summary>
-    public void Kill()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-
-        _process.WaitForExit(10_000);
-    }
+    public void Kill() => ChildProcess.KillNow(_process);
 
     public void Dispose()
     {
